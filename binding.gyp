@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "llgi",
+      "sources": [
+        "native/addon.cc",
+        "runtime/src/table.c"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "runtime/include"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-g"],
+      "cflags_c": ["-std=c11"],
+      "cflags_cc": ["-std=c++17", "-Wno-unused-parameter"],
+      "cflags!": ["-fno-exceptions"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

@@ -1,0 +1,27 @@
+// Typed errors shared by every layer. A caller can branch on `code` without
+// parsing messages; the message always names the file/section/offset at fault.
+
+export type LlgiErrorCode =
+  | 'LLGI_IO' // file missing or unreadable
+  | 'LLGI_NOT_ELF' // no ELF magic
+  | 'LLGI_ELF_UNSUPPORTED' // wrong class, endianness or machine
+  | 'LLGI_ELF_TRUNCATED' // a header/section/segment points past the end of the file
+  | 'LLGI_ELF_CORRUPT' // inconsistent ELF structure (bad string index, entsize, ...)
+  | 'LLGI_DWARF_CORRUPT' // a DWARF section could not be decoded
+  | 'LLGI_TABLE_INVALID' // an LLGI table failed validation in the C reader
+  | 'LLGI_TABLE_TOO_LARGE' // a table would exceed the format's 32-bit offsets
+  | 'LLGI_BAD_ADDRESS' // an address argument is malformed or out of range
+  | 'LLGI_NATIVE'; // the native addon is missing or failed to load
+
+export class LlgiError extends Error {
+  readonly code: LlgiErrorCode;
+  constructor(code: LlgiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LlgiError';
+    this.code = code;
+  }
+}
+
+export function isLlgiError(e: unknown, code?: LlgiErrorCode): e is LlgiError {
+  return e instanceof LlgiError && (code === undefined || e.code === code);
+}

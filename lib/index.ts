@@ -1,0 +1,6 @@
+// llgo-introspect: Go-style introspection of native shared objects from Node.
+
+export { LlgiError, isLlgiError, type LlgiErrorCode } from '../compiler/errors';
+export { parseAddress, type AddressLike } from './address';
+export { Symbolizer, symbolize, formatFrames, type Frame, type SymbolizeOptions, type OpenOptions } from './symbolize';
+export type { BuildReport } from '../compiler/table/build';

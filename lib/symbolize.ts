@@ -1,0 +1,116 @@
+// Offline symbolization: ELF -> LLGI table (compiler/) -> C lookups (runtime/).
+// The same C reader answers in-process lookups, so offline and live answers
+// cannot disagree.
+
+import { ElfFile } from '../compiler/elf';
+import { buildTable, type BuildOptions, type BuildReport } from '../compiler/table/build';
+import { AddressLike, parseAddress } from './address';
+import { native, type NativeTable } from './native';
+
+/** One logical frame, gc's runtime.Frame in spirit. */
+export interface Frame {
+  /** The address looked up (the given address, or address-1 for a return address). */
+  pc: bigint;
+  /** Function name ("" when the binary names none). */
+  function: string;
+  /** Source file, "?" when unknown (as gc prints). */
+  file: string;
+  /** Source line, 0 when unknown. */
+  line: number;
+  /** Entry of the physical function (also for inlined frames, as gc). */
+  entry: bigint;
+  /** True for a call inlined into the next frame. */
+  inlined: boolean;
+}
+
+export interface SymbolizeOptions {
+  /** Treat addresses as return addresses: look up address-1 when it is above its function's entry (gc's CallersFrames). */
+  returnAddresses?: boolean;
+}
+
+export type OpenOptions = BuildOptions;
+
+const NONE = 0xffffffff;
+const FRAME_WORDS = 6;
+
+export class Symbolizer {
+  readonly path: string;
+  readonly buildId: string | null;
+  readonly report: BuildReport | undefined;
+  /** The adopted LLGI table; kept alive as long as this object. */
+  readonly table: Buffer;
+  private readonly native: NativeTable;
+  private readonly textStart: bigint;
+  private readonly stringsOffset: number;
+  private readonly names = new Map<number, string>();
+
+  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport) {
+    this.path = path;
+    this.buildId = buildId;
+    this.table = table;
+    this.report = report;
+    this.native = new (native().Table)(table);
+    const info = this.native.info();
+    this.textStart = info.textStart;
+    this.stringsOffset = info.stringsOffset;
+  }
+
+  /** Reads an ELF binary and builds its table (LLGI_IO, LLGI_NOT_ELF, ... on bad input). */
+  static open(path: string, opts: OpenOptions = {}): Symbolizer {
+    const elf = ElfFile.open(path);
+    const { table, report } = buildTable(elf, opts);
+    return new Symbolizer(path, elf.buildId(), table, report);
+  }
+
+  /** Adopts an existing table (validated by the C reader: LLGI_TABLE_INVALID). */
+  static fromTable(table: Buffer, path = '<table>'): Symbolizer {
+    // The C reader wants 4-byte alignment; a Buffer slice may not have it.
+    const aligned = table.byteOffset % 8 === 0 ? table : Buffer.from(table);
+    return new Symbolizer(path, null, aligned);
+  }
+
+  private str(off: number): string {
+    let s = this.names.get(off);
+    if (s === undefined) {
+      const at = this.stringsOffset + off;
+      s = this.table.toString('utf8', at, this.table.indexOf(0, at));
+      this.names.set(off, s);
+    }
+    return s;
+  }
+
+  /** Frames for each address, innermost first; [] for an address outside every function. */
+  symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
+    const pcs = BigUint64Array.from(addrs, parseAddress);
+    const w = this.native.frames(pcs, !!opts.returnAddresses);
+    const out: Frame[][] = [];
+    let k = 0;
+    for (let i = 0; i < pcs.length; i++) {
+      const n = w[k++];
+      const pc = pcs[i] - BigInt(w[k++]);
+      const frames: Frame[] = [];
+      for (let j = 0; j < n; j++, k += FRAME_WORDS) {
+        frames.push({
+          pc,
+          function: this.str(w[k]),
+          file: w[k + 1] === NONE ? '?' : this.str(w[k + 1]),
+          line: w[k + 2],
+          entry: this.textStart + BigInt(w[k + 4]),
+          inlined: w[k + 5] === 1,
+        });
+      }
+      out.push(frames);
+    }
+    return out;
+  }
+}
+
+/** One-shot: symbolize link-time addresses of `binary` (what llvm-symbolizer takes). */
+export function symbolize(binary: string, addrs: readonly AddressLike[], opts: SymbolizeOptions & OpenOptions = {}): Frame[][] {
+  return Symbolizer.open(binary, opts).symbolize(addrs, opts);
+}
+
+/** gc's traceback style: "function\n\tfile:line" per frame. */
+export function formatFrames(frames: Frame[]): string {
+  return frames.map((f) => `${f.function || '?'}\n\t${f.file}:${f.line}\n`).join('');
+}
