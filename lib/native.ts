@@ -26,3 +26,15 @@ export function native(): NativeAddon {
   }
   return addon;
 }
+
+/** Adopts a table in the C reader; rejection becomes LlgiError('LLGI_TABLE_INVALID'). */
+export function adoptTable(table: Buffer): NativeTable {
+  const { Table } = native();
+  try {
+    return new Table(table);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'LLGI_TABLE_INVALID') throw new LlgiError(code, (e as Error).message);
+    throw e;
+  }
+}

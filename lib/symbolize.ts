@@ -5,7 +5,7 @@
 import { ElfFile } from '../compiler/elf';
 import { buildTable, type BuildOptions, type BuildReport } from '../compiler/table/build';
 import { AddressLike, parseAddress } from './address';
-import { native, type NativeTable } from './native';
+import { adoptTable, type NativeTable } from './native';
 
 /** One logical frame, gc's runtime.Frame in spirit. */
 export interface Frame {
@@ -49,7 +49,7 @@ export class Symbolizer {
     this.buildId = buildId;
     this.table = table;
     this.report = report;
-    this.native = new (native().Table)(table);
+    this.native = adoptTable(table);
     const info = this.native.info();
     this.textStart = info.textStart;
     this.stringsOffset = info.stringsOffset;

@@ -1,0 +1,42 @@
+// Timing helpers shared by the benchmarks: wall time of child processes and of
+// in-process work, best of N runs (the machine is shared; the minimum is the
+// least disturbed run).
+
+import { spawnSync } from 'node:child_process';
+
+export function bestOf(runs: number, f: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return best;
+}
+
+/** Best wall time (ms) of a command fed `input` on stdin; throws if it fails. */
+export function processMs(runs: number, cmd: string, args: string[], input: string): { ms: number; stdout: string } {
+  let stdout = '';
+  const ms = bestOf(runs, () => {
+    const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    stdout = r.stdout;
+  });
+  return { ms, stdout };
+}
+
+/** mulberry32: a small seeded PRNG so every run picks the same pcs. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function fmt(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms.toFixed(ms >= 10 ? 1 : 2);
+}
