@@ -3,6 +3,7 @@
 // path, resolved exactly as llvm-symbolizer prints it so our output can be
 // compared byte for byte with LLVM's.
 
+import { LlgiError } from '../errors';
 import { DwarfReader, DwarfSections, stringAt } from './reader';
 
 export interface LineRow {
@@ -97,9 +98,8 @@ interface Header {
 }
 
 export function parseLineTable(s: DwarfSections, offset: number, compDir: string): LineTable {
-  const buf = s.line ?? Buffer.alloc(0);
-  const r = new DwarfReader(buf, '.debug_line', offset);
-  if (!s.line) r.fail('section missing');
+  if (!s.line) throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_line: section missing (line table at 0x${offset.toString(16)} requested)`);
+  const r = new DwarfReader(s.line, '.debug_line', offset);
   const { length, dwarf64 } = r.initialLength();
   if (length > r.left) r.fail(`unit length 0x${length.toString(16)} runs past the end of the section`, offset);
   // The program must stop at its own unit's end, never read the next unit.
@@ -163,6 +163,8 @@ function readEntries(r: DwarfReader, s: DwarfSections, dwarf64: boolean): FileEn
   const format: { content: number; form: number }[] = [];
   for (let i = 0; i < formatCount; i++) format.push({ content: r.uleb(), form: r.uleb() });
   const count = r.uleb();
+  // Without a format an entry has no bytes, so a hostile count would spin.
+  if (formatCount === 0 && count !== 0) r.fail(`${count} entries but an empty entry format`);
   const entries: FileEntry[] = [];
   for (let i = 0; i < count; i++) {
     const entry: FileEntry = { name: undefined, dirIndex: 0 };
@@ -211,6 +213,8 @@ function readForm(r: DwarfReader, s: DwarfSections, form: number, dwarf64: boole
 /** Runs the line-number program from r.pos to r.end and returns LLVM-valid sequences. */
 function runProgram(r: DwarfReader, h: Header): LineSequence[] {
   const sequences: LineSequence[] = [];
+  // Registers wrap like LLVM's Row (uint32 line, uint16 column and file) so
+  // even nonsense programs give what llvm-symbolizer prints.
   let address = 0;
   let opIndex = 0;
   let file = 1;
@@ -247,10 +251,11 @@ function runProgram(r: DwarfReader, h: Header): LineSequence[] {
 
   while (r.pos < r.end) {
     const opcode = r.u8();
-    if (opcode >= h.opcodeBase) {
+    // Opcode 0 is always extended, even with a degenerate opcode_base of 0 (as LLVM).
+    if (opcode !== 0 && opcode >= h.opcodeBase) {
       needLineRange();
       const adjusted = opcode - h.opcodeBase;
-      line += h.lineBase + (adjusted % h.lineRange);
+      line = (line + h.lineBase + (adjusted % h.lineRange)) >>> 0;
       advance(Math.floor(adjusted / h.lineRange));
       emit();
       continue;
@@ -260,7 +265,7 @@ function runProgram(r: DwarfReader, h: Header): LineSequence[] {
         const len = r.uleb();
         const extEnd = r.pos + len;
         if (extEnd > r.end) r.fail(`extended opcode length ${len} runs past the unit end`);
-        if (len === 0) break;
+        if (len === 0) break; // no sub-opcode: nothing to do
         const unitEnd = r.end;
         r.end = extEnd; // operands may not run past the opcode's declared length
         const sub = r.u8();
@@ -289,13 +294,13 @@ function runProgram(r: DwarfReader, h: Header): LineSequence[] {
         advance(r.uleb());
         break;
       case DW_LNS_advance_line:
-        line += r.sleb();
+        line = (line + r.sleb()) >>> 0;
         break;
       case DW_LNS_set_file:
-        file = r.uleb();
+        file = r.uleb() & 0xffff;
         break;
       case DW_LNS_set_column:
-        column = r.uleb();
+        column = r.uleb() & 0xffff;
         break;
       case DW_LNS_negate_stmt:
         isStmt = !isStmt;
@@ -343,14 +348,17 @@ export function resolveFileName(version: number, includeDirs: (string | undefine
   return appendPath(withCompDir ? [compDir, includeDir, name] : [includeDir, name]);
 }
 
-/** llvm::sys::path::append (POSIX style): joins non-empty parts with single separators, no normalisation. */
+/**
+ * llvm::sys::path::append (POSIX): joins the non-empty parts, adding '/' only
+ * where the path does not already end in one, without normalising. LLVM also
+ * strips a part's leading '/', but no part after the first can start with one
+ * here: absolute names return early and an absolute dir drops the comp dir.
+ */
 function appendPath(parts: string[]): string {
   let path = '';
   for (const part of parts) {
     if (part === '') continue;
-    if (path.endsWith('/')) path += part.replace(/^\/+/, '');
-    else if (path === '' || part.startsWith('/')) path += part;
-    else path += '/' + part;
+    path += path === '' || path.endsWith('/') ? part : '/' + part;
   }
   return path;
 }
