@@ -1,5 +1,5 @@
 // Table build rate: ELF read + DWARF parse + LLGI table write, for a ~5 MB and
-// a ~50 MB -g shared object (SQLite, one copy and ten).
+// a ~50 MB -g shared object (SQLite, one copy and seventeen).
 //
 //   npm run bench:build
 

@@ -1,6 +1,6 @@
 // Benchmark subjects: real, large C code. SQLite's amalgamation (taken from the
 // better-sqlite3 npm package, the registry this machine reaches) built as a
-// ~5 MB -g shared object, and ten renamed copies of it linked into one ~50 MB
+// ~5 MB -g shared object, and seventeen copies of it linked into one ~50 MB
 // shared object. Builds are cached by content hash (compiler/toolchain/cc.ts).
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ export function sqlite5MB(): string {
   return compile({ compiler: which('gcc') ?? 'cc', sources: [sqliteSource()], kind: 'shared', name: 'sqlite-O2' });
 }
 
-const COPIES = 10;
+const COPIES = 17;
 const COPY_FLAGS = ['-O1', '-g', '-fPIC', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls',
   '-DSQLITE_API=static', '-fkeep-static-functions', '-Wno-unused'];
 
@@ -36,9 +36,9 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-/** Ten copies of SQLite (every symbol static, so they do not clash) in one shared object (~50 MB). */
+/** Seventeen copies of SQLite (every symbol static, so they do not clash) in one shared object (~50 MB). */
 export async function sqlite50MB(): Promise<string> {
-  const out = path.join(defaultCacheDir(), 'sqlite-x10.so');
+  const out = path.join(defaultCacheDir(), `sqlite-x${COPIES}.so`);
   if (fs.existsSync(out)) return out;
   const src = sqliteSource();
   const objs = Array.from({ length: COPIES }, (_, i) => path.join(defaultCacheDir(), `sqlite-copy${i}.o`));

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ElfFile } from '../compiler/elf';
+import { ElfFile, STT_FUNC } from '../compiler/elf';
 import { which } from '../compiler/toolchain/cc';
 import { Symbolizer } from '../lib/symbolize';
 import { sqlite5MB } from './subjects';
@@ -17,7 +17,7 @@ const N = 20000;
 const ROOT = path.join(__dirname, '..');
 
 function randomPcs(elf: ElfFile, n: number): number[] {
-  const funcs = elf.symbols().filter((s) => s.type === 2 && s.size > 0 && s.shndx > 0);
+  const funcs = elf.symbols().filter((s) => s.type === STT_FUNC && s.size > 0 && s.shndx > 0);
   const cum: number[] = [];
   let total = 0;
   for (const f of funcs) cum.push((total += f.size));

@@ -9,6 +9,7 @@ const U64_MAX = (1n << 64n) - 1n;
 /** "0x1a2b", "1a2b" is not accepted (ambiguous); decimal "6699"; bigint; safe integer. */
 export function parseAddress(a: AddressLike): bigint {
   let v: bigint;
+  if (typeof a === 'number' && a >= 0 && Number.isSafeInteger(a)) return BigInt(a); // the common, cheap case
   if (typeof a === 'bigint') {
     v = a;
   } else if (typeof a === 'number') {

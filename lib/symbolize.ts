@@ -43,6 +43,7 @@ export class Symbolizer {
   private readonly textStart: bigint;
   private readonly stringsOffset: number;
   private readonly names = new Map<number, string>();
+  private readonly entries = new Map<number, bigint>();
 
   private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport) {
     this.path = path;
@@ -79,6 +80,15 @@ export class Symbolizer {
     return s;
   }
 
+  private entry(off: number): bigint {
+    let e = this.entries.get(off);
+    if (e === undefined) {
+      e = this.textStart + BigInt(off);
+      this.entries.set(off, e);
+    }
+    return e;
+  }
+
   /** Frames for each address, innermost first; [] for an address outside every function. */
   symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
     const pcs = BigUint64Array.from(addrs, parseAddress);
@@ -87,7 +97,7 @@ export class Symbolizer {
     let k = 0;
     for (let i = 0; i < pcs.length; i++) {
       const n = w[k++];
-      const pc = pcs[i] - BigInt(w[k++]);
+      const pc = w[k++] ? pcs[i] - 1n : pcs[i];
       const frames: Frame[] = [];
       for (let j = 0; j < n; j++, k += FRAME_WORDS) {
         frames.push({
@@ -95,7 +105,7 @@ export class Symbolizer {
           function: this.str(w[k]),
           file: w[k + 1] === NONE ? '?' : this.str(w[k + 1]),
           line: w[k + 2],
-          entry: this.textStart + BigInt(w[k + 4]),
+          entry: this.entry(w[k + 4]),
           inlined: w[k + 5] === 1,
         });
       }

@@ -6,7 +6,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ElfFile } from '../compiler/elf';
+import { ElfFile, STT_FUNC } from '../compiler/elf';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 import { Symbolizer, symbolize } from '../lib/index';
 import { symFixture } from './helpers/fixtures';
@@ -71,7 +71,7 @@ testWith(['gcc', 'llvmSymbolizer'], 'corrupt DWARF degrades to symbol-table answ
   // Default: a warning, names from the symbol table, no lines.
   const sym = Symbolizer.open(corrupt);
   t.true(sym.report!.warnings.some((w) => w.includes('.debug_info')), sym.report!.warnings.join('; '));
-  const entries = elf.symbols().filter((s) => s.type === 2 && s.size > 0).flatMap((s) => [s.value, s.value + 1, s.value + s.size - 1]);
+  const entries = elf.symbols().filter((s) => s.type === STT_FUNC && s.size > 0).flatMap((s) => [s.value, s.value + 1, s.value + s.size - 1]);
   const ours = sym.symbolize(entries);
   const theirs = llvmSymbolize(corrupt, entries);
   ours.forEach((fr, i) => {

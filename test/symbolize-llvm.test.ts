@@ -9,14 +9,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ElfFile } from '../compiler/elf';
+import { ElfFile, SHF_EXECINSTR, STT_FUNC } from '../compiler/elf';
 import { Symbolizer, type Frame } from '../lib/symbolize';
 import { symFixture, type Compiler } from './helpers/fixtures';
 import { llvmSymbolize, type OracleFrame } from './helpers/oracle';
 import { testWith, tools, type Tool } from './helpers/tools';
 
-const SHF_EXECINSTR = 0x4;
-const STT_FUNC = 2;
 
 /** Every byte of every executable section. */
 function textAddresses(elf: ElfFile): number[] {

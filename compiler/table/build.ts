@@ -21,9 +21,6 @@ import { functionSymbols } from './symbols';
 import type { FuncModel, InlineNode, TableModel } from './model';
 import { writeTable } from './write';
 
-const SHF_ALLOC = 0x2;
-const SHF_EXECINSTR = 0x4;
-
 export interface BuildReport {
   functions: number;
   functionsWithDwarf: number;
@@ -113,10 +110,8 @@ function* subprograms(list: Subroutine[]): Generator<Subroutine> {
 
 export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: TableModel; report: BuildReport } {
   const warnings: string[] = [];
-  const execSecs = elf.sections
-    .filter((s) => (s.flags & (SHF_ALLOC | SHF_EXECINSTR)) === (SHF_ALLOC | SHF_EXECINSTR) && s.size > 0)
-    .sort((a, b) => a.addr - b.addr);
-  const execAt = (addr: number) => execSecs.find((s) => addr >= s.addr && addr < s.addr + s.size);
+  const execSecs = elf.executableRanges();
+  const execAt = (addr: number) => execSecs.some((s) => addr >= s.start && addr < s.end);
 
   // Functions from the symbol table.
   const funcs = new Map<number, FuncModel>();
@@ -162,7 +157,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
   const textStart = list[0].entry;
   // An unsized last symbol runs to the end of the executable sections, as
   // llvm-symbolizer lets size-0 symbols run to the next symbol.
-  const execEnd = Math.max(...execSecs.map((s) => s.addr + s.size));
+  const execEnd = Math.max(...execSecs.map((s) => s.end));
   const textEnd = last.size ? last.entry + last.size : execEnd;
 
   // Lines and inlined calls, each answered by the unit that owns the address.

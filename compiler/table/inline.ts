@@ -48,24 +48,42 @@ class AddrDieMap {
   }
 }
 
-/**
- * Paints every subroutine of a unit. `parents` receives each DIE's nearest
- * enclosing subroutine (null for top-level ones), which is how llvm walks an
- * inlined chain outward.
- */
-export function paintUnit(tops: Subroutine[], parents: Map<Subroutine, Subroutine | null>): Interval<Subroutine>[] {
-  const map = new AddrDieMap();
-  const visit = (d: Subroutine, parent: Subroutine | null) => {
-    parents.set(d, parent);
-    for (const r of d.ranges) map.paint(r, d);
-    for (const c of d.children) visit(c, d);
-  };
-  for (const t of tops) visit(t, null);
-  const e = map.entries;
-  const out: Interval<Subroutine>[] = [];
+function paintInto(map: AddrDieMap, d: Subroutine, parent: Subroutine | null, parents: Map<Subroutine, Subroutine | null>): void {
+  parents.set(d, parent);
+  for (const r of d.ranges) map.paint(r, d);
+  for (const c of d.children) paintInto(map, c, d, parents);
+}
+
+/** Non-overlapping intervals of a painted map: each entry up to the next one. */
+function intervals(e: Entry[], out: Interval<Subroutine>[]): void {
   for (let i = 0; i < e.length; i++) {
     const hi = i + 1 < e.length ? Math.min(e[i].hi, e[i + 1].lo) : e[i].hi;
     if (e[i].lo < hi) out.push({ lo: e[i].lo, hi, value: e[i].die });
   }
-  return out;
+}
+
+/**
+ * Paints every subroutine of a unit. `parents` receives each DIE's nearest
+ * enclosing subroutine (null for top-level ones), which is how llvm walks an
+ * inlined chain outward.
+ *
+ * Painting is local to each top-level subprogram's tree (its children lie
+ * inside it), which keeps every map small; only when two trees overlap does
+ * the order between trees matter, and then the whole unit is painted as one
+ * map, exactly as LLVM does.
+ */
+export function paintUnit(tops: Subroutine[], parents: Map<Subroutine, Subroutine | null>): Interval<Subroutine>[] {
+  const out: Interval<Subroutine>[] = [];
+  for (const t of tops) {
+    const map = new AddrDieMap();
+    paintInto(map, t, null, parents);
+    intervals(map.entries, out);
+  }
+  out.sort((a, b) => a.lo - b.lo);
+  if (out.every((iv, i) => i === 0 || out[i - 1].hi <= iv.lo)) return out;
+  const map = new AddrDieMap();
+  for (const t of tops) paintInto(map, t, null, parents);
+  const whole: Interval<Subroutine>[] = [];
+  intervals(map.entries, whole);
+  return whole;
 }

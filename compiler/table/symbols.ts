@@ -3,16 +3,10 @@
 // when there is no .symtab; FUNC, IFUNC and NOTYPE symbols defined in a
 // section; at one address the largest size wins, then the last in table order.
 
-import type { ElfFile, ElfSymbol } from '../elf';
-
-const STT_NOTYPE = 0;
-const STT_FUNC = 2;
-const STT_FILE = 4;
-const STT_GNU_IFUNC = 10;
-const STB_LOCAL = 0;
-const SHN_UNDEF = 0;
-const SHN_LORESERVE = 0xff00;
-const SHF_EXECINSTR = 0x4;
+import {
+  SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, STB_LOCAL, STT_FILE, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE,
+  type ElfFile, type ElfSymbol,
+} from '../elf';
 
 export interface FuncSymbol {
   addr: number;
