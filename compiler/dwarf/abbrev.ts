@@ -1,68 +1,83 @@
 // .debug_abbrev tables and the attribute forms of DWARF 2–5 (plus the GNU
 // split-DWARF and dwz forms): how many bytes each form occupies, how to skip
-// it, and how to read its raw value. Resolving a raw value (string offsets,
-// address indexes, unit-relative references) needs unit state and is left to
-// info.ts.
+// it, how to read it, and which class of value (address, constant, string,
+// reference, section offset) it yields. Which attributes matter and what they
+// mean is info.ts's business; the unit-dependent part of resolving a value
+// (string offsets, address pool, unit base) comes in through FormUnit.
 //
 // Speed matters more here than anywhere else in the DWARF readers: every DIE of
 // a 50 MB binary goes through skipAttributes, so abbreviations precompute the
 // byte size of their attributes whenever no form has a data-dependent size.
+// Form codes stay private to this file: under tsx every imported constant is a
+// getter call, which measurably slowed the per-attribute switches.
 
 import { DwarfReader } from './reader';
 
-export const FORM_ADDR = 0x01;
-export const FORM_BLOCK2 = 0x03;
-export const FORM_BLOCK4 = 0x04;
-export const FORM_DATA2 = 0x05;
-export const FORM_DATA4 = 0x06;
-export const FORM_DATA8 = 0x07;
-export const FORM_STRING = 0x08;
-export const FORM_BLOCK = 0x09;
-export const FORM_BLOCK1 = 0x0a;
-export const FORM_DATA1 = 0x0b;
-export const FORM_FLAG = 0x0c;
-export const FORM_SDATA = 0x0d;
-export const FORM_STRP = 0x0e;
-export const FORM_UDATA = 0x0f;
-export const FORM_REF_ADDR = 0x10;
-export const FORM_REF1 = 0x11;
-export const FORM_REF2 = 0x12;
-export const FORM_REF4 = 0x13;
-export const FORM_REF8 = 0x14;
-export const FORM_REF_UDATA = 0x15;
-export const FORM_INDIRECT = 0x16;
-export const FORM_SEC_OFFSET = 0x17;
-export const FORM_EXPRLOC = 0x18;
-export const FORM_FLAG_PRESENT = 0x19;
-export const FORM_STRX = 0x1a;
-export const FORM_ADDRX = 0x1b;
-export const FORM_REF_SUP4 = 0x1c;
-export const FORM_STRP_SUP = 0x1d;
-export const FORM_DATA16 = 0x1e;
-export const FORM_LINE_STRP = 0x1f;
-export const FORM_REF_SIG8 = 0x20;
-export const FORM_IMPLICIT_CONST = 0x21;
-export const FORM_LOCLISTX = 0x22;
-export const FORM_RNGLISTX = 0x23;
-export const FORM_REF_SUP8 = 0x24;
-export const FORM_STRX1 = 0x25;
-export const FORM_STRX2 = 0x26;
-export const FORM_STRX3 = 0x27;
-export const FORM_STRX4 = 0x28;
-export const FORM_ADDRX1 = 0x29;
-export const FORM_ADDRX2 = 0x2a;
-export const FORM_ADDRX3 = 0x2b;
-export const FORM_ADDRX4 = 0x2c;
-export const FORM_GNU_ADDR_INDEX = 0x1f01;
-export const FORM_GNU_STR_INDEX = 0x1f02;
-export const FORM_GNU_REF_ALT = 0x1f20;
-export const FORM_GNU_STRP_ALT = 0x1f21;
+const FORM_ADDR = 0x01;
+const FORM_BLOCK2 = 0x03;
+const FORM_BLOCK4 = 0x04;
+const FORM_DATA2 = 0x05;
+const FORM_DATA4 = 0x06;
+const FORM_DATA8 = 0x07;
+const FORM_STRING = 0x08;
+const FORM_BLOCK = 0x09;
+const FORM_BLOCK1 = 0x0a;
+const FORM_DATA1 = 0x0b;
+const FORM_FLAG = 0x0c;
+const FORM_SDATA = 0x0d;
+const FORM_STRP = 0x0e;
+const FORM_UDATA = 0x0f;
+const FORM_REF_ADDR = 0x10;
+const FORM_REF1 = 0x11;
+const FORM_REF2 = 0x12;
+const FORM_REF4 = 0x13;
+const FORM_REF8 = 0x14;
+const FORM_REF_UDATA = 0x15;
+const FORM_INDIRECT = 0x16;
+const FORM_SEC_OFFSET = 0x17;
+const FORM_EXPRLOC = 0x18;
+const FORM_FLAG_PRESENT = 0x19;
+const FORM_STRX = 0x1a;
+const FORM_ADDRX = 0x1b;
+const FORM_REF_SUP4 = 0x1c;
+const FORM_STRP_SUP = 0x1d;
+const FORM_DATA16 = 0x1e;
+const FORM_LINE_STRP = 0x1f;
+const FORM_REF_SIG8 = 0x20;
+const FORM_IMPLICIT_CONST = 0x21;
+const FORM_LOCLISTX = 0x22;
+const FORM_RNGLISTX = 0x23;
+const FORM_REF_SUP8 = 0x24;
+const FORM_STRX1 = 0x25;
+const FORM_STRX2 = 0x26;
+const FORM_STRX3 = 0x27;
+const FORM_STRX4 = 0x28;
+const FORM_ADDRX1 = 0x29;
+const FORM_ADDRX2 = 0x2a;
+const FORM_ADDRX3 = 0x2b;
+const FORM_ADDRX4 = 0x2c;
+const FORM_GNU_ADDR_INDEX = 0x1f01;
+const FORM_GNU_STR_INDEX = 0x1f02;
+const FORM_GNU_REF_ALT = 0x1f20;
+const FORM_GNU_STRP_ALT = 0x1f21;
 
 /** Encoding facts of one unit that decide the size of some forms. */
 export interface UnitEncoding {
   readonly version: number;
   readonly addrSize: number;
   readonly dwarf64: boolean;
+}
+
+/** A unit as form values need it: its extent (for unit-relative references) and its indexed sections. */
+export interface FormUnit extends UnitEncoding {
+  readonly offset: number;
+  readonly end: number;
+  /** Entry `index` of the unit's slice of .debug_addr. */
+  addrx(index: number): number;
+  /** String `index` of the unit's slice of .debug_str_offsets. */
+  strx(index: number): string;
+  strp(offset: number): string;
+  lineStrp(offset: number): string;
 }
 
 // Size classes: >= 0 is a fixed byte count; the negative values depend on the
@@ -206,16 +221,18 @@ function skipCString(r: DwarfReader): void {
   r.pos = nul + 1;
 }
 
-export function offsetSize(u: UnitEncoding): number {
+function offsetSize(u: UnitEncoding): number {
   return u.dwarf64 ? 8 : 4;
 }
 
-export function refAddrSize(u: UnitEncoding): number {
+function refAddrSize(u: UnitEncoding): number {
   return u.version <= 2 ? u.addrSize : offsetSize(u);
 }
 
 /** Skips one attribute value of `form`. */
-export function skipForm(r: DwarfReader, form: number, u: UnitEncoding): void {
+function skipForm(r: DwarfReader, form: number, u: UnitEncoding): void {
+  // Each indirection consumes at least one byte, so a chain of them ends.
+  while (form === FORM_INDIRECT) form = r.uleb();
   const sz = sizeClass(form);
   if (sz >= 0) return r.skip(sz);
   switch (sz) {
@@ -229,8 +246,6 @@ export function skipForm(r: DwarfReader, form: number, u: UnitEncoding): void {
     case FORM_BLOCK2: return r.skip(r.u16());
     case FORM_BLOCK4: return r.skip(r.u32());
     case FORM_BLOCK: case FORM_EXPRLOC: return r.skip(r.uleb());
-    // Each indirection consumes at least one byte, so a chain of them ends.
-    case FORM_INDIRECT: return skipForm(r, r.uleb(), u);
     case FORM_SDATA: case FORM_UDATA: case FORM_REF_UDATA: case FORM_STRX: case FORM_ADDRX:
     case FORM_LOCLISTX: case FORM_RNGLISTX: case FORM_GNU_ADDR_INDEX: case FORM_GNU_STR_INDEX:
       return skipLeb(r);
@@ -255,7 +270,7 @@ export function skipAttributes(r: DwarfReader, a: Abbrev, u: UnitEncoding): void
  * expressions, data16 and signatures are skipped and read as 0: no attribute
  * this project decodes uses them.
  */
-export function readForm(r: DwarfReader, form: number, u: UnitEncoding, implicitConst: number): number | string {
+function readForm(r: DwarfReader, form: number, u: UnitEncoding, implicitConst: number): number | string {
   switch (form) {
     case FORM_ADDR: return r.uN(u.addrSize);
     case FORM_DATA1: case FORM_REF1: case FORM_FLAG: case FORM_STRX1: case FORM_ADDRX1: return r.u8();
@@ -277,5 +292,123 @@ export function readForm(r: DwarfReader, form: number, u: UnitEncoding, implicit
     default:
       skipForm(r, form, u);
       return 0;
+  }
+}
+
+/**
+ * The raw values of the attributes one caller cares about, for the DIE read
+ * last. The caller numbers those attributes 1..n ("slots") and maps DW_AT_*
+ * codes to them; all other attributes are skipped. One instance is reused for
+ * every DIE, so reading allocates nothing but inline strings.
+ */
+export class AttrValues {
+  private readonly form: Int32Array; // 0: attribute absent
+  private readonly value: (number | string)[];
+
+  constructor(private readonly slotOf: Uint8Array, slots: number) {
+    this.form = new Int32Array(slots);
+    this.value = new Array<number | string>(slots).fill(0);
+  }
+
+  read(r: DwarfReader, a: Abbrev, u: UnitEncoding): void {
+    this.form.fill(0);
+    const { attrs, forms, consts } = a;
+    const slotOf = this.slotOf;
+    for (let i = 0; i < attrs.length; i++) {
+      const at = attrs[i];
+      const slot = at < slotOf.length ? slotOf[at] : 0;
+      let form = forms[i];
+      if (slot === 0) {
+        skipForm(r, form, u);
+        continue;
+      }
+      while (form === FORM_INDIRECT) {
+        form = r.uleb();
+        // The constant lives in the abbreviation, which an indirect form bypasses.
+        if (form === FORM_IMPLICIT_CONST) r.fail('DW_FORM_implicit_const through DW_FORM_indirect');
+      }
+      this.form[slot] = form;
+      this.value[slot] = readForm(r, form, u, consts[i]);
+    }
+  }
+
+  has(slot: number): boolean {
+    return this.form[slot] !== 0;
+  }
+
+  /** An address-class value (DW_FORM_addr, addrx*). */
+  address(slot: number, u: FormUnit): number | undefined {
+    const v = this.value[slot] as number;
+    switch (this.form[slot]) {
+      case FORM_ADDR:
+        return v;
+      case FORM_ADDRX: case FORM_ADDRX1: case FORM_ADDRX2: case FORM_ADDRX3: case FORM_ADDRX4: case FORM_GNU_ADDR_INDEX:
+        return u.addrx(v);
+      default:
+        return undefined;
+    }
+  }
+
+  /** An unsigned constant; as in LLVM, DW_FORM_sdata does not count as one. */
+  constant(slot: number): number | undefined {
+    const v = this.value[slot] as number;
+    switch (this.form[slot]) {
+      case FORM_DATA1: case FORM_DATA2: case FORM_DATA4: case FORM_DATA8: case FORM_UDATA:
+        return v;
+      case FORM_IMPLICIT_CONST:
+        // Negative or oversized (NaN) implicit constants are no valid unsigned value.
+        return v >= 0 ? v : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** A section offset; DWARF 2–3 used data4/data8 for these. */
+  sectionOffset(slot: number): number | undefined {
+    const f = this.form[slot];
+    return f === FORM_SEC_OFFSET || f === FORM_DATA4 || f === FORM_DATA8 ? (this.value[slot] as number) : undefined;
+  }
+
+  /** A DW_FORM_rnglistx index. */
+  rnglistx(slot: number): number | undefined {
+    return this.form[slot] === FORM_RNGLISTX ? (this.value[slot] as number) : undefined;
+  }
+
+  /** undefined: absent; null: present but not resolvable here (no supplementary file, or not a string form). */
+  string(slot: number, u: FormUnit): string | null | undefined {
+    const v = this.value[slot];
+    switch (this.form[slot]) {
+      case 0:
+        return undefined;
+      case FORM_STRING:
+        return v as string;
+      case FORM_STRP:
+        return u.strp(v as number);
+      case FORM_LINE_STRP:
+        return u.lineStrp(v as number);
+      case FORM_STRX: case FORM_STRX1: case FORM_STRX2: case FORM_STRX3: case FORM_STRX4: case FORM_GNU_STR_INDEX:
+        return u.strx(v as number);
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * A reference as an absolute .debug_info offset; -1 when it cannot be
+   * followed here (type signatures, dwz/supplementary files, a unit-relative
+   * offset outside the unit); undefined when absent.
+   */
+  reference(slot: number, u: FormUnit): number | undefined {
+    const v = this.value[slot] as number;
+    switch (this.form[slot]) {
+      case 0:
+        return undefined;
+      case FORM_REF1: case FORM_REF2: case FORM_REF4: case FORM_REF8: case FORM_REF_UDATA:
+        return u.offset + v < u.end ? u.offset + v : -1;
+      case FORM_REF_ADDR:
+        return v;
+      default:
+        return -1;
+    }
   }
 }

@@ -12,20 +12,18 @@
 // DWARFDie::findRecursively, including its search order).
 
 import { LlgiError } from '../errors';
-import {
-  Abbrev, AbbrevTable, parseAbbrevTable, readForm, skipAttributes, skipForm, UnitEncoding,
-  FORM_ADDR, FORM_ADDRX, FORM_ADDRX1, FORM_ADDRX2, FORM_ADDRX3, FORM_ADDRX4, FORM_DATA1, FORM_DATA2,
-  FORM_DATA4, FORM_DATA8, FORM_GNU_ADDR_INDEX, FORM_GNU_STR_INDEX, FORM_IMPLICIT_CONST, FORM_INDIRECT,
-  FORM_LINE_STRP, FORM_REF1, FORM_REF2, FORM_REF4, FORM_REF8, FORM_REF_ADDR, FORM_REF_UDATA,
-  FORM_RNGLISTX, FORM_SEC_OFFSET, FORM_STRING, FORM_STRP, FORM_STRX, FORM_STRX1, FORM_STRX2, FORM_STRX3,
-  FORM_STRX4, FORM_UDATA,
-} from './abbrev';
-import { Range, RangeReader, RangeUnit, pushRange } from './ranges';
+import { Abbrev, AbbrevTable, AttrValues, FormUnit, parseAbbrevTable, skipAttributes } from './abbrev';
+import { Range, RangeReader, RangeUnit, validRange } from './ranges';
 import { DwarfReader, DwarfSections, stringAt } from './reader';
 
 export type { Range } from './ranges';
 export { readAranges } from './ranges';
 
+/**
+ * One DW_TAG_subprogram or DW_TAG_inlined_subroutine. Every key is always
+ * present (absent values are undefined): a 50 MB binary yields hundreds of
+ * thousands of these, and one object shape keeps them compact.
+ */
 export interface Subroutine {
   tag: 'subprogram' | 'inlined';
   /** .debug_info offset of the DIE. */
@@ -84,8 +82,8 @@ const UT_SPLIT_TYPE = 6;
 const MAX_DEPTH = 4096;
 const MAX_REF_CHAIN = 64;
 
-// The attributes this reader decodes, each with a slot in DieAttrs. Any other
-// attribute is skipped by form size.
+// The attributes this reader decodes, each with a slot in AttrValues. Any
+// other attribute is skipped by form size.
 const S_LOW_PC = 1;
 const S_HIGH_PC = 2;
 const S_RANGES = 3;
@@ -131,8 +129,40 @@ SLOT_OF[0x73] = S_ADDR_BASE;
 SLOT_OF[0x2133] = S_ADDR_BASE; // DW_AT_GNU_addr_base (pre-v5 split DWARF)
 SLOT_OF[0x74] = S_RNGLISTS_BASE;
 
+/** Sections and shared readers every unit resolves its forms against. */
+class Sections {
+  readonly rr: RangeReader;
+  private readonly strOffsets?: DwarfReader;
+  readonly abbrevCache = new Map<number, AbbrevTable>();
+  // One string per .debug_str offset: C++ units repeat the same (linker-merged)
+  // names thousands of times, and decoding each copy dominated the heap.
+  private readonly strCache = new Map<number, string>();
+
+  constructor(readonly s: DwarfSections) {
+    this.rr = new RangeReader(s);
+    if (s.strOffsets) this.strOffsets = new DwarfReader(s.strOffsets, '.debug_str_offsets');
+  }
+
+  str(offset: number): string {
+    let v = this.strCache.get(offset);
+    if (v === undefined) {
+      v = stringAt(this.s.str, offset, '.debug_str');
+      this.strCache.set(offset, v);
+    }
+    return v;
+  }
+
+  strOffset(at: number, dwarf64: boolean): number {
+    const r = this.strOffsets;
+    if (!r) throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_str_offsets: section missing, needed for offset 0x${at.toString(16)}`);
+    if (at > r.buf.length) r.fail('offset out of range', at);
+    r.pos = at;
+    return r.offset(dwarf64);
+  }
+}
+
 /** One unit of .debug_info with the state its forms resolve against. */
-class Unit implements UnitEncoding, RangeUnit {
+class Unit implements FormUnit, RangeUnit {
   lowPc = 0;
   strOffsetsBase: number;
   addrBase: number;
@@ -140,6 +170,7 @@ class Unit implements UnitEncoding, RangeUnit {
   private table?: AbbrevTable;
 
   constructor(
+    private readonly sec: Sections,
     readonly offset: number,
     readonly end: number,
     readonly dieStart: number,
@@ -158,42 +189,32 @@ class Unit implements UnitEncoding, RangeUnit {
     this.rnglistsBase = v5 ? (dwarf64 ? 20 : 12) : 0;
   }
 
-  abbrevs(s: DwarfSections, cache: Map<number, AbbrevTable>): AbbrevTable {
+  get abbrevs(): AbbrevTable {
     if (this.table) return this.table;
+    const { s, abbrevCache } = this.sec;
     if (!s.abbrev) throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_abbrev: section missing, needed by the unit at .debug_info offset 0x${this.offset.toString(16)}`);
-    let t = cache.get(this.abbrevOffset);
+    let t = abbrevCache.get(this.abbrevOffset);
     if (!t) {
       t = parseAbbrevTable(s.abbrev, this.abbrevOffset);
-      cache.set(this.abbrevOffset, t);
+      abbrevCache.set(this.abbrevOffset, t);
     }
     return (this.table = t);
   }
-}
 
-/** Raw attribute values of the DIE being read, by slot; form 0 means absent. Reused for every DIE. */
-class DieAttrs {
-  readonly form = new Int32Array(SLOTS);
-  readonly value: (number | string)[] = new Array<number | string>(SLOTS).fill(0);
+  addrx(index: number): number {
+    return this.sec.rr.addr(this, index);
+  }
 
-  read(r: DwarfReader, a: Abbrev, u: Unit): void {
-    this.form.fill(0);
-    const { attrs, forms, consts } = a;
-    for (let i = 0; i < attrs.length; i++) {
-      const at = attrs[i];
-      const slot = at < SLOT_OF.length ? SLOT_OF[at] : 0;
-      let form = forms[i];
-      if (slot === 0) {
-        skipForm(r, form, u);
-        continue;
-      }
-      while (form === FORM_INDIRECT) {
-        form = r.uleb();
-        // The constant lives in the abbreviation, which an indirect form bypasses.
-        if (form === FORM_IMPLICIT_CONST) r.fail('DW_FORM_implicit_const through DW_FORM_indirect');
-      }
-      this.form[slot] = form;
-      this.value[slot] = readForm(r, form, u, consts[i]);
-    }
+  strx(index: number): string {
+    return this.strp(this.sec.strOffset(this.strOffsetsBase + index * (this.dwarf64 ? 8 : 4), this.dwarf64));
+  }
+
+  strp(offset: number): string {
+    return this.sec.str(offset);
+  }
+
+  lineStrp(offset: number): string {
+    return stringAt(this.sec.s.lineStr, offset, '.debug_line_str');
   }
 }
 
@@ -205,9 +226,14 @@ interface RefDie {
   linkage: string | null | undefined;
   declFile: number | undefined;
   declLine: number | undefined;
-  /** Absolute .debug_info offsets; -1 when the reference points outside .debug_info. */
+  /** Absolute .debug_info offsets; -1 when the reference cannot be followed in this .debug_info. */
   origin: number | undefined;
   spec: number | undefined;
+}
+
+function includes<T>(list: T[], count: number, x: T): boolean {
+  for (let i = 0; i < count; i++) if (list[i] === x) return true;
+  return false;
 }
 
 export function readCompileUnits(s: DwarfSections): CompileUnit[] {
@@ -216,28 +242,33 @@ export function readCompileUnits(s: DwarfSections): CompileUnit[] {
 
 class InfoParser {
   private readonly info: Buffer;
-  private readonly abbrevCache = new Map<number, AbbrevTable>();
-  private readonly rr: RangeReader;
-  private readonly strOffsets?: DwarfReader;
-  private readonly attrs = new DieAttrs();
+  private readonly sec: Sections;
+  private readonly attrs = new AttrValues(SLOT_OF, SLOTS);
   /** Every unit with a known DIE area, in section order (for references by offset). */
   private readonly units: Unit[] = [];
   private readonly cus: CompileUnit[] = [];
-  /** Subroutines in the order read; names are resolved once every unit is read (references may point forward). */
+  // Every subroutine in the order read, which is ascending DIE offset, with
+  // what its name lookup needs. Names are resolved once every unit is read
+  // (references may point forward); a reference to a subroutine is found by
+  // binary search here, which is cheaper than a Map of that many entries.
   private readonly subs: Subroutine[] = [];
-  /** By DIE offset: every subroutine DIE, plus referenced DIEs read on demand (null: not a readable DIE). */
-  private readonly refs = new Map<number, RefDie | null>();
+  private readonly subOffsets: number[] = [];
+  private readonly subRefs: RefDie[] = [];
+  /** Referenced DIEs that are not subroutines, read on demand (null: no readable DIE there). */
+  private readonly otherRefs = new Map<number, RefDie | null>();
+  /** Scratch of resolve(): DIEs visited and DIEs still to search (only the first entries are live). */
+  private readonly seen: RefDie[] = [];
+  private readonly work: RefDie[] = [];
 
-  constructor(private readonly s: DwarfSections) {
+  constructor(s: DwarfSections) {
     this.info = s.info ?? Buffer.alloc(0);
-    this.rr = new RangeReader(s);
-    if (s.strOffsets) this.strOffsets = new DwarfReader(s.strOffsets, '.debug_str_offsets');
+    this.sec = new Sections(s);
   }
 
   parse(): CompileUnit[] {
     const r = new DwarfReader(this.info, '.debug_info');
     while (r.left > 0) this.unit(r);
-    for (const sub of this.subs) this.resolve(sub);
+    for (let i = 0; i < this.subs.length; i++) this.resolve(this.subs[i], this.subRefs[i]);
     return this.cus;
   }
 
@@ -264,7 +295,7 @@ class InfoParser {
       addrSize = h.u8();
     }
     if (addrSize !== 1 && addrSize !== 2 && addrSize !== 4 && addrSize !== 8) h.fail(`bad address size ${addrSize}`, start);
-    const u = new Unit(start, h.end, h.pos, version, unitType, addrSize, dwarf64, abbrevOffset);
+    const u = new Unit(this.sec, start, h.end, h.pos, version, unitType, addrSize, dwarf64, abbrevOffset);
     this.units.push(u);
     // Type units and split (.dwo) units hold no code of this object; their DIEs
     // are only read if something refers into them.
@@ -285,138 +316,182 @@ class InfoParser {
     const d = this.attrs;
     d.read(r, a, u);
     // Unit-wide bases first: attributes of this very DIE may need them (strx, addrx, rnglistx).
-    u.strOffsetsBase = this.secOffset(S_STR_OFFSETS_BASE) ?? u.strOffsetsBase;
-    u.addrBase = this.secOffset(S_ADDR_BASE) ?? u.addrBase;
-    u.rnglistsBase = this.secOffset(S_RNGLISTS_BASE) ?? u.rnglistsBase;
-    u.lowPc = this.address(u, S_LOW_PC) ?? 0;
+    u.strOffsetsBase = d.sectionOffset(S_STR_OFFSETS_BASE) ?? u.strOffsetsBase;
+    u.addrBase = d.sectionOffset(S_ADDR_BASE) ?? u.addrBase;
+    u.rnglistsBase = d.sectionOffset(S_RNGLISTS_BASE) ?? u.rnglistsBase;
+    u.lowPc = d.address(S_LOW_PC, u) ?? 0;
     cu.lowPc = u.lowPc;
     cu.ranges = this.ranges(u);
-    cu.compDir = this.str(u, S_COMP_DIR) ?? '';
-    const name = this.str(u, S_NAME);
+    cu.compDir = d.string(S_COMP_DIR, u) ?? '';
+    const name = d.string(S_NAME, u);
     if (typeof name === 'string') cu.name = name;
-    const producer = this.str(u, S_PRODUCER);
+    const producer = d.string(S_PRODUCER, u);
     if (typeof producer === 'string') cu.producer = producer;
-    const language = this.constant(S_LANGUAGE);
+    const language = d.constant(S_LANGUAGE);
     if (language !== undefined) cu.language = language;
-    const stmtList = this.secOffset(S_STMT_LIST);
+    const stmtList = d.sectionOffset(S_STMT_LIST);
     if (stmtList !== undefined) cu.stmtList = stmtList;
     // A skeleton's DIE tree lives in its .dwo file.
-    if (a.hasChildren && u.unitType !== UT_SKELETON) this.walk(r, u, cu.subroutines);
+    if (a.hasChildren && u.unitType !== UT_SKELETON) cu.subroutines = this.walk(r, u);
     return cu;
   }
 
-  /** Reads the DIEs below the unit DIE, collecting subroutines; `r` is positioned after the unit DIE. */
-  private walk(r: DwarfReader, u: Unit, top: Subroutine[]): void {
-    // containers[depth - 1] receives the subroutines found at that depth: the
-    // children of the nearest subroutine ancestor, or `top`.
-    const containers: Subroutine[][] = [top];
+  /** Reads the DIEs below the unit DIE (`r` is positioned after it) and returns the unit's top-level subroutines. */
+  private walk(r: DwarfReader, u: Unit): Subroutine[] {
+    // Subroutines whose enclosing subroutine is still open, in DIE order. When
+    // a subroutine's scope closes, its children are cut off the end at their
+    // exact size (arrays grown by push keep spare capacity, multiplied by
+    // hundreds of thousands of DIEs).
+    const found: Subroutine[] = [];
+    // One entry per open DIE with children: the subroutine it is (null for
+    // any other DIE, whose subroutines belong to the enclosing one) and where
+    // its subroutines start in `found`.
+    const owners: (Subroutine | null)[] = [null];
+    const starts: number[] = [0];
+    const close = () => {
+      const owner = owners.pop();
+      const start = starts.pop()!;
+      if (owner && found.length > start) owner.children = found.splice(start);
+    };
     // Stop when the unit DIE's children end; a unit that ends without its
-    // closing null entries is accepted as LLVM does.
-    while (containers.length > 0 && r.pos < r.end) {
+    // closing null entries is accepted, as LLVM does.
+    while (owners.length > 0 && r.pos < r.end) {
       const dieOffset = r.pos;
       const code = r.uleb();
       if (code === 0) {
-        containers.pop();
+        close();
         continue;
       }
       const a = this.abbrev(r, u, code, dieOffset);
-      let into = containers[containers.length - 1];
+      let sub: Subroutine | null = null;
       if (a.tag === TAG_SUBPROGRAM || a.tag === TAG_INLINED_SUBROUTINE) {
-        const sub = this.subroutine(r, a, u, dieOffset);
-        into.push(sub);
-        into = sub.children;
+        sub = this.subroutine(r, a, u, dieOffset);
+        found.push(sub);
       } else {
         skipAttributes(r, a, u);
       }
       if (a.hasChildren) {
-        if (containers.length >= MAX_DEPTH) r.fail(`DIEs nested deeper than ${MAX_DEPTH}`, dieOffset);
-        containers.push(into);
+        if (owners.length >= MAX_DEPTH) r.fail(`DIEs nested deeper than ${MAX_DEPTH}`, dieOffset);
+        owners.push(sub);
+        starts.push(found.length);
       }
     }
+    while (owners.length > 0) close();
+    return found.splice(0);
   }
 
   private abbrev(r: DwarfReader, u: Unit, code: number, dieOffset: number): Abbrev {
-    return u.abbrevs(this.s, this.abbrevCache).get(code) ?? r.fail(`abbreviation code ${code} not found`, dieOffset);
+    return u.abbrevs.get(code) ?? r.fail(`abbreviation code ${code} not found`, dieOffset);
   }
 
   private subroutine(r: DwarfReader, a: Abbrev, u: Unit, dieOffset: number): Subroutine {
-    this.attrs.read(r, a, u);
+    const d = this.attrs;
+    d.read(r, a, u);
     const inlined = a.tag === TAG_INLINED_SUBROUTINE;
-    const sub: Subroutine = { tag: inlined ? 'inlined' : 'subprogram', dieOffset, name: undefined, ranges: this.ranges(u), children: [] };
-    if (inlined) {
-      const file = this.constant(S_CALL_FILE);
-      if (file !== undefined) sub.callFile = file;
-      const line = this.constant(S_CALL_LINE);
-      if (line !== undefined) sub.callLine = line;
-      const column = this.constant(S_CALL_COLUMN);
-      if (column !== undefined) sub.callColumn = column;
-    }
-    this.refs.set(dieOffset, this.refDie(u));
+    const sub: Subroutine = {
+      tag: inlined ? 'inlined' : 'subprogram', dieOffset, name: undefined, ranges: this.ranges(u),
+      declFile: undefined, declLine: undefined, declFileCu: undefined,
+      callFile: inlined ? d.constant(S_CALL_FILE) : undefined,
+      callLine: inlined ? d.constant(S_CALL_LINE) : undefined,
+      callColumn: inlined ? d.constant(S_CALL_COLUMN) : undefined,
+      children: [],
+    };
     this.subs.push(sub);
+    this.subOffsets.push(dieOffset);
+    this.subRefs.push(this.refDie(u));
     return sub;
   }
 
-  /** Captures the current DIE's attributes that the recursive lookups read. */
+  /** DIE ranges: low_pc with high_pc (an address, or from DWARF 4 a length), else DW_AT_ranges. */
+  private ranges(u: Unit): Range[] {
+    const d = this.attrs;
+    const low = d.address(S_LOW_PC, u);
+    if (low !== undefined) {
+      const length = d.constant(S_HIGH_PC);
+      const high = d.address(S_HIGH_PC, u) ?? (length === undefined ? undefined : low + length);
+      if (high !== undefined) return validRange(low, high, u.addrSize) ? [[low, high]] : [];
+    }
+    const index = d.rnglistx(S_RANGES);
+    if (index !== undefined) return this.sec.rr.listByIndex(u, index);
+    const offset = d.sectionOffset(S_RANGES);
+    return offset === undefined ? [] : this.sec.rr.list(u, offset);
+  }
+
+  /** Captures what the recursive lookups read from the DIE just read. */
   private refDie(u: Unit): RefDie {
-    const mips = this.str(u, S_MIPS_LINKAGE_NAME);
+    const d = this.attrs;
+    const mips = d.string(S_MIPS_LINKAGE_NAME, u);
     return {
       unit: u,
-      name: this.str(u, S_NAME),
+      name: d.string(S_NAME, u),
       // LLVM asks for DW_AT_MIPS_linkage_name before DW_AT_linkage_name.
-      linkage: mips !== undefined ? mips : this.str(u, S_LINKAGE_NAME),
-      declFile: this.constant(S_DECL_FILE),
-      declLine: this.constant(S_DECL_LINE),
-      origin: this.ref(u, S_ABSTRACT_ORIGIN),
-      spec: this.ref(u, S_SPECIFICATION),
+      linkage: mips !== undefined ? mips : d.string(S_LINKAGE_NAME, u),
+      declFile: d.constant(S_DECL_FILE),
+      declLine: d.constant(S_DECL_LINE),
+      origin: d.reference(S_ABSTRACT_ORIGIN, u),
+      spec: d.reference(S_SPECIFICATION, u),
     };
   }
 
-  private resolve(sub: Subroutine): void {
-    const self = this.refs.get(sub.dieOffset)!;
-    const linkage = this.find(self, (d) => d.linkage !== undefined);
+  /**
+   * Names and declaration of `sub`, each from the first DIE that has the
+   * attribute in LLVM's DWARFDie::findRecursively order: the DIE itself, then
+   * depth first through DW_AT_specification before DW_AT_abstract_origin.
+   * That order does not depend on the attribute, so one walk serves all four
+   * lookups. Each DIE is visited once, so cycles end the walk.
+   */
+  private resolve(sub: Subroutine, start: RefDie): void {
+    let linkage: RefDie | undefined;
+    let name: RefDie | undefined;
+    let file: RefDie | undefined;
+    let line: RefDie | undefined;
+    // Scratch stacks reused across calls; counts instead of resizing the arrays.
+    const { seen, work } = this;
+    seen[0] = work[0] = start;
+    let seenCount = 1;
+    let workCount = 1;
+    while (workCount > 0 && !(linkage?.linkage && file && line)) {
+      const d = work[--workCount];
+      if (!linkage && d.linkage !== undefined) linkage = d;
+      if (!name && d.name !== undefined) name = d;
+      if (!file && d.declFile !== undefined) file = d;
+      if (!line && d.declLine !== undefined) line = d;
+      // Origin pushed first, so the specification is searched first.
+      for (let k = 0; k < 2; k++) {
+        const off = k === 0 ? d.origin : d.spec;
+        const t = off === undefined ? null : this.dieAt(off);
+        if (!t || includes(seen, seenCount, t)) continue;
+        if (seenCount >= MAX_REF_CHAIN) {
+          throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_info: more than ${MAX_REF_CHAIN} DIEs reached through abstract_origin/specification from the DIE at offset 0x${sub.dieOffset.toString(16)}`);
+        }
+        seen[seenCount++] = t;
+        work[workCount++] = t;
+      }
+    }
     // A linkage name that is present but unresolvable falls back to the plain name, as in LLVM.
-    sub.name = linkage?.linkage ?? this.find(self, (d) => d.name !== undefined)?.name ?? undefined;
-    const file = this.find(self, (d) => d.declFile !== undefined);
+    sub.name = linkage?.linkage ?? name?.name ?? undefined;
     if (file) {
       sub.declFile = file.declFile;
-      if (file.unit !== self.unit) sub.declFileCu = file.unit.offset;
+      if (file.unit !== start.unit) sub.declFileCu = file.unit.offset;
     }
-    const line = this.find(self, (d) => d.declLine !== undefined);
     if (line) sub.declLine = line.declLine;
   }
 
-  /**
-   * The first DIE satisfying `has`, searching `start` and then, depth first,
-   * its DW_AT_specification before its DW_AT_abstract_origin (the order of
-   * LLVM's worklist). Each DIE is visited once, so cycles end the search.
-   */
-  private find(start: RefDie, has: (d: RefDie) => boolean): RefDie | undefined {
-    if (has(start)) return start;
-    const seen = [start];
-    const work = [start];
-    while (work.length > 0) {
-      const d = work.pop()!;
-      if (d !== start && has(d)) return d;
-      for (const off of [d.origin, d.spec]) {
-        if (off === undefined) continue;
-        const t = this.dieAt(off);
-        if (!t || seen.includes(t)) continue;
-        if (seen.length >= MAX_REF_CHAIN) {
-          throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_info: more than ${MAX_REF_CHAIN} DIEs reached through abstract_origin/specification at offset 0x${off.toString(16)}`);
-        }
-        seen.push(t);
-        work.push(t);
-      }
-    }
-    return undefined;
-  }
-
-  /** The DIE at `off`, read on demand when it is not a subroutine; null when no DIE can be read there (a dangling reference). */
+  /** The DIE at `off`; null when no DIE can be read there (a dangling reference). */
   private dieAt(off: number): RefDie | null {
-    let d = this.refs.get(off);
+    const offsets = this.subOffsets;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < off) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < offsets.length && offsets[lo] === off) return this.subRefs[lo];
+    let d = this.otherRefs.get(off);
     if (d === undefined) {
       d = this.readDieAt(off);
-      this.refs.set(off, d);
+      this.otherRefs.set(off, d);
     }
     return d;
   }
@@ -427,7 +502,7 @@ class InfoParser {
     try {
       const r = new DwarfReader(this.info, '.debug_info', off, u.end);
       const code = r.uleb();
-      const a = code === 0 ? undefined : u.abbrevs(this.s, this.abbrevCache).get(code);
+      const a = code === 0 ? undefined : u.abbrevs.get(code);
       if (!a) return null;
       this.attrs.read(r, a, u);
       return this.refDie(u);
@@ -447,102 +522,5 @@ class InfoParser {
       else hi = mid;
     }
     return lo < units.length && units[lo].offset <= off ? units[lo] : undefined;
-  }
-
-  // ---- Interpreting the raw values in this.attrs (valid until the next read) ----
-
-  private ranges(u: Unit): Range[] {
-    const form = this.attrs.form;
-    const low = this.address(u, S_LOW_PC);
-    if (low !== undefined) {
-      // DW_AT_high_pc is an address, or (DWARF 4+) a length from low_pc.
-      const length = this.constant(S_HIGH_PC);
-      const high = this.address(u, S_HIGH_PC) ?? (length === undefined ? undefined : low + length);
-      if (high !== undefined) {
-        const out: Range[] = [];
-        pushRange(out, low, high, u.addrSize);
-        return out;
-      }
-    }
-    const f = form[S_RANGES];
-    if (f === 0) return [];
-    const v = this.attrs.value[S_RANGES] as number;
-    if (f === FORM_RNGLISTX) return this.rr.listByIndex(u, v);
-    if (f === FORM_SEC_OFFSET || f === FORM_DATA4 || f === FORM_DATA8) return this.rr.list(u, v);
-    return [];
-  }
-
-  private address(u: Unit, slot: number): number | undefined {
-    const v = this.attrs.value[slot] as number;
-    switch (this.attrs.form[slot]) {
-      case FORM_ADDR:
-        return v;
-      case FORM_ADDRX: case FORM_ADDRX1: case FORM_ADDRX2: case FORM_ADDRX3: case FORM_ADDRX4: case FORM_GNU_ADDR_INDEX:
-        return this.rr.addr(u, v);
-      default:
-        return undefined;
-    }
-  }
-
-  /** An unsigned constant; like LLVM, DW_FORM_sdata does not count as one. */
-  private constant(slot: number): number | undefined {
-    const v = this.attrs.value[slot] as number;
-    switch (this.attrs.form[slot]) {
-      case FORM_DATA1: case FORM_DATA2: case FORM_DATA4: case FORM_DATA8: case FORM_UDATA:
-        return v;
-      case FORM_IMPLICIT_CONST:
-        // Negative or oversized (NaN) implicit constants are no valid line, column or file index.
-        return v >= 0 ? v : undefined;
-      default:
-        return undefined;
-    }
-  }
-
-  private secOffset(slot: number): number | undefined {
-    const f = this.attrs.form[slot];
-    return f === FORM_SEC_OFFSET || f === FORM_DATA4 || f === FORM_DATA8 ? (this.attrs.value[slot] as number) : undefined;
-  }
-
-  private str(u: Unit, slot: number): string | null | undefined {
-    const v = this.attrs.value[slot];
-    switch (this.attrs.form[slot]) {
-      case 0:
-        return undefined;
-      case FORM_STRING:
-        return v as string;
-      case FORM_STRP:
-        return stringAt(this.s.str, v as number, '.debug_str');
-      case FORM_LINE_STRP:
-        return stringAt(this.s.lineStr, v as number, '.debug_line_str');
-      case FORM_STRX: case FORM_STRX1: case FORM_STRX2: case FORM_STRX3: case FORM_STRX4: case FORM_GNU_STR_INDEX:
-        return stringAt(this.s.str, this.strOffset(u, v as number), '.debug_str');
-      default:
-        // DW_FORM_strp_sup / GNU_strp_alt live in a supplementary file this reader does not open.
-        return null;
-    }
-  }
-
-  private strOffset(u: Unit, index: number): number {
-    const r = this.strOffsets;
-    const at = u.strOffsetsBase + index * (u.dwarf64 ? 8 : 4);
-    if (!r) throw new LlgiError('LLGI_DWARF_CORRUPT', `.debug_str_offsets: section missing, needed for offset 0x${at.toString(16)}`);
-    r.pos = at;
-    return r.offset(u.dwarf64);
-  }
-
-  private ref(u: Unit, slot: number): number | undefined {
-    const v = this.attrs.value[slot] as number;
-    switch (this.attrs.form[slot]) {
-      case 0:
-        return undefined;
-      case FORM_REF1: case FORM_REF2: case FORM_REF4: case FORM_REF8: case FORM_REF_UDATA:
-        // Unit-relative: a target outside the unit is dangling.
-        return u.offset + v < u.end ? u.offset + v : -1;
-      case FORM_REF_ADDR:
-        return v;
-      default:
-        // Type signatures and dwz/supplementary references: nothing in this .debug_info to follow.
-        return -1;
-    }
   }
 }

@@ -32,9 +32,13 @@ function tombstoneFloor(addrSize: number): number {
   return addrSize >= 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * addrSize) - 2;
 }
 
-/** Appends [lo, hi) unless it is empty, inverted or a tombstone. */
-export function pushRange(out: Range[], lo: number, hi: number, addrSize: number): void {
-  if (hi > lo && lo < tombstoneFloor(addrSize)) out.push([lo, hi]);
+/** Whether [lo, hi) is worth keeping: not empty, not inverted, not a tombstone. */
+export function validRange(lo: number, hi: number, addrSize: number): boolean {
+  return hi > lo && lo < tombstoneFloor(addrSize);
+}
+
+function pushRange(out: Range[], lo: number, hi: number, addrSize: number): void {
+  if (validRange(lo, hi, addrSize)) out.push([lo, hi]);
 }
 
 // DW_RLE_* entry kinds of .debug_rnglists.
@@ -54,6 +58,9 @@ export class RangeReader {
   private readonly addrR?: DwarfReader;
   private readonly rangesR?: DwarfReader;
   private readonly rnglistsR?: DwarfReader;
+  // Lists are collected here and copied out at their exact size: a list grown
+  // by push keeps spare capacity, which hundreds of thousands of DIEs multiply.
+  private readonly scratch: Range[] = [];
 
   constructor(s: DwarfSections) {
     if (s.addr) this.addrR = new DwarfReader(s.addr, '.debug_addr');
@@ -83,13 +90,14 @@ export class RangeReader {
   private rangeList(u: RangeUnit, offset: number): Range[] {
     const r = at(this.rangesR, '.debug_ranges', offset);
     const size = u.addrSize;
-    const out: Range[] = [];
+    const out = this.scratch;
+    out.length = 0;
     let base = u.lowPc;
     for (;;) {
       const entry = r.pos;
       const lo = r.uN(size);
       const hi = r.uN(size);
-      if (lo === 0 && hi === 0) return out;
+      if (lo === 0 && hi === 0) return out.slice();
       if (allOnes(r.buf, entry, size)) base = hi;
       else pushRange(out, base + lo, base + hi, size);
     }
@@ -98,13 +106,14 @@ export class RangeReader {
   private rnglist(u: RangeUnit, offset: number): Range[] {
     const r = at(this.rnglistsR, '.debug_rnglists', offset);
     const size = u.addrSize;
-    const out: Range[] = [];
+    const out = this.scratch;
+    out.length = 0;
     let base = u.lowPc;
     for (;;) {
       const kind = r.u8();
       switch (kind) {
         case RLE_END_OF_LIST:
-          return out;
+          return out.slice();
         case RLE_BASE_ADDRESSX:
           base = this.addr(u, r.uleb());
           break;
@@ -119,8 +128,8 @@ export class RangeReader {
           break;
         }
         case RLE_OFFSET_PAIR: {
-          const lo = r.uleb();
-          pushRange(out, base + lo, base + r.uleb(), size);
+          const lo = offsetFromBase(r);
+          pushRange(out, base + lo, base + offsetFromBase(r), size);
           break;
         }
         case RLE_BASE_ADDRESS:
@@ -141,6 +150,27 @@ export class RangeReader {
       }
     }
   }
+}
+
+/**
+ * A DW_RLE_offset_pair operand. Producers rely on 64-bit wrap-around: Go
+ * encodes an address below the base as the ULEB128 of (addr - base) mod 2^64,
+ * so a 10-byte value is read as a signed 64-bit offset.
+ */
+function offsetFromBase(r: DwarfReader): number {
+  const start = r.pos;
+  const { buf, end } = r;
+  let p = start;
+  while (p < end && buf[p] & 0x80) p++;
+  // Up to 7 bytes (49 bits) the plain reader is exact.
+  if (p - start < 7) return r.uleb();
+  if (p >= end) r.fail('truncated LEB128');
+  let v = 0n;
+  for (let i = p; i >= start; i--) v = (v << 7n) | BigInt(buf[i] & 0x7f);
+  const signed = BigInt.asIntN(64, v);
+  if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER)) r.fail('range offset out of range', start);
+  r.pos = p + 1;
+  return Number(signed);
 }
 
 function at(r: DwarfReader | undefined, section: string, offset: number): DwarfReader {
