@@ -61,9 +61,9 @@ function main() {
 
   let sym!: Symbolizer;
   const openMs = bestOf(1, () => (sym = Symbolizer.open(so)));
-  rows.push(['llgo-introspect API: table build + adopt (first in process)', openMs, '']);
+  rows.push(['llgo-introspect API: ELF read + table build + adopt (first in process, no lookups)', openMs, '']);
   const warm = bestOf(5, () => sym.symbolize(pcs));
-  rows.push(['llgo-introspect API: 20,000 pcs, warm', warm, `${fmt((warm * 1e6) / N)} ns/pc`]);
+  rows.push(['llgo-introspect API: 20,000 pcs, warm (table adopted)', warm, '']);
 
   // Agreement with llvm-symbolizer-19 on exactly these pcs.
   let agree = 'n/a';
@@ -79,11 +79,11 @@ function main() {
   const frames = sym.symbolize(pcs).reduce((n, f) => n + f.length, 0);
   console.log(`subject: ${path.basename(so)} (${(size / 1e6).toFixed(1)} MB, ${sym.report!.functions} functions, table ${(sym.table.length / 1e6).toFixed(2)} MB)`);
   console.log(`pcs: ${N} uniformly random inside functions (seed 1), ${frames} frames with inlining; agreement with llvm-symbolizer-19: ${agree}\n`);
-  console.log('| what | ms (best) | note |');
-  console.log('|---|---:|---|');
-  for (const [what, ms, note] of rows) {
-    const ratio = Number.isNaN(llvmMs) ? '' : ` (${(ms / llvmMs).toFixed(2)}x llvm-symbolizer)`;
-    console.log(`| ${what} | ${fmt(ms)} | ${note}${ratio} |`);
+  console.log('| what | ms (best) | per pc | time vs llvm-symbolizer-19 |');
+  console.log('|---|---:|---:|---:|');
+  for (const [what, ms] of rows) {
+    const ratio = Number.isNaN(llvmMs) ? 'n/a' : `${(ms / llvmMs).toFixed(2)}x`;
+    console.log(`| ${what} | ${fmt(ms)} | ${fmt((ms * 1e6) / N / 1000)} us | ${ratio} |`);
   }
 }
 
