@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LlgiError, isLlgiError } from '../compiler/errors';
+import { isLlgiError } from '../compiler/errors';
 import { runDemo } from './demo';
 import { Symbolizer, formatFrames, type Frame } from './symbolize';
 
@@ -87,4 +87,3 @@ export function main(argv: string[]): number {
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
 
-export { LlgiError };
