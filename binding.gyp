@@ -4,7 +4,12 @@
       "target_name": "llgi",
       "sources": [
         "native/addon.cc",
-        "runtime/src/table.c"
+        "native/live.cc",
+        "runtime/src/registry.c",
+        "runtime/src/stackmap.c",
+        "runtime/src/table.c",
+        "runtime/src/trace.c",
+        "runtime/src/walk.c"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

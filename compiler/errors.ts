@@ -11,6 +11,9 @@ export type LlgiErrorCode =
   | 'LLGI_TABLE_INVALID' // an LLGI table failed validation in the C reader
   | 'LLGI_TABLE_TOO_LARGE' // a table would exceed the format's 32-bit offsets
   | 'LLGI_BAD_ADDRESS' // an address argument is malformed or out of range
+  | 'LLGI_BAD_ARGUMENT' // another argument is malformed (a signature, an option)
+  | 'LLGI_LOAD_FAILED' // dlopen refused the library (unresolved symbols, constructor failure, ...)
+  | 'LLGI_CLOSED' // the module was closed
   | 'LLGI_NATIVE'; // the native addon is missing or failed to load
 
 export class LlgiError extends Error {

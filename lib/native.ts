@@ -1,6 +1,6 @@
 // Loads the native addon (built by node-gyp at install, found by `bindings`).
 
-import { LlgiError } from '../compiler/errors';
+import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
   frames(addrs: BigUint64Array, returnAddresses: boolean): Uint32Array;
@@ -8,9 +8,32 @@ export interface NativeTable {
   info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number };
 }
 
+export interface LoadedImage {
+  handle: bigint;
+  base: bigint;
+  /** Executable segments, runtime addresses: lo, hi, lo, hi, ... */
+  ranges: BigUint64Array;
+  buildId: string | null;
+  name: string;
+}
+
+export interface TraceResult {
+  pcs: BigUint64Array;
+  ends: Uint32Array;
+  dropped: number;
+  truncated: number;
+}
+
 export interface NativeAddon {
   Table: new (table: Buffer) => NativeTable;
   tableHeaderSize: number;
+  dlopen(path: string): LoadedImage;
+  dlclose(handle: bigint): boolean;
+  dlsym(handle: bigint, name: string): bigint | null;
+  register(handle: bigint, base: bigint, ranges: BigUint64Array, table: NativeTable, id: number): { slots: number[]; hooks: boolean };
+  unregister(handle: bigint, base: bigint, slots: number[]): void;
+  traceBegin(maxPcs: number, maxStacks: number, maxDepth: number): unknown;
+  traceEnd(handle: unknown): TraceResult;
 }
 
 let addon: NativeAddon | undefined;
@@ -27,14 +50,19 @@ export function native(): NativeAddon {
   return addon;
 }
 
+/** Runs a native call; an error carrying one of our codes becomes an LlgiError. */
+export function coded<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('LLGI_')) throw new LlgiError(code as LlgiErrorCode, (e as Error).message);
+    throw e;
+  }
+}
+
 /** Adopts a table in the C reader; rejection becomes LlgiError('LLGI_TABLE_INVALID'). */
 export function adoptTable(table: Buffer): NativeTable {
   const { Table } = native();
-  try {
-    return new Table(table);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'LLGI_TABLE_INVALID') throw new LlgiError(code, (e as Error).message);
-    throw e;
-  }
+  return coded(() => new Table(table));
 }

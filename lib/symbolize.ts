@@ -45,11 +45,18 @@ export class Symbolizer {
   private readonly names = new Map<number, string>();
   private readonly entries = new Map<number, bigint>();
 
-  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport) {
+  /**
+   * Added to every address the table describes: 0 offline, a module's load
+   * bias for live pcs (runtime address = table address + bias).
+   */
+  readonly bias: bigint;
+
+  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport, bias = 0n) {
     this.path = path;
     this.buildId = buildId;
     this.table = table;
     this.report = report;
+    this.bias = bias;
     this.native = adoptTable(table);
     const info = this.native.info();
     this.textStart = info.textStart;
@@ -64,10 +71,15 @@ export class Symbolizer {
   }
 
   /** Adopts an existing table (validated by the C reader: LLGI_TABLE_INVALID). */
-  static fromTable(table: Buffer, path = '<table>'): Symbolizer {
+  static fromTable(table: Buffer, path = '<table>', bias = 0n, buildId: string | null = null): Symbolizer {
     // The C reader wants 4-byte alignment; a Buffer slice may not have it.
     const aligned = table.byteOffset % 8 === 0 ? table : Buffer.from(table);
-    return new Symbolizer(path, null, aligned);
+    return new Symbolizer(path, buildId, aligned, undefined, bias);
+  }
+
+  /** The native table (for registration with the live registry). */
+  get nativeTable(): NativeTable {
+    return this.native;
   }
 
   private str(off: number): string {
@@ -83,7 +95,7 @@ export class Symbolizer {
   private entry(off: number): bigint {
     let e = this.entries.get(off);
     if (e === undefined) {
-      e = this.textStart + BigInt(off);
+      e = this.textStart + BigInt(off) + this.bias;
       this.entries.set(off, e);
     }
     return e;
@@ -92,12 +104,13 @@ export class Symbolizer {
   /** Frames for each address, innermost first; [] for an address outside every function. */
   symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
     const pcs = BigUint64Array.from(addrs, parseAddress);
+    if (this.bias) for (let i = 0; i < pcs.length; i++) pcs[i] -= this.bias;
     const w = this.native.frames(pcs, !!opts.returnAddresses);
     const out: Frame[][] = [];
     let k = 0;
     for (let i = 0; i < pcs.length; i++) {
       const n = w[k++];
-      const pc = w[k++] ? pcs[i] - 1n : pcs[i];
+      const pc = (w[k++] ? pcs[i] - 1n : pcs[i]) + this.bias;
       const frames: Frame[] = [];
       for (let j = 0; j < n; j++, k += FRAME_WORDS) {
         frames.push({

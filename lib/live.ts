@@ -1,0 +1,285 @@
+// In-process introspection: load modules, symbolize live pcs with gc's rules,
+// and collect stacks from llgi_probe() (docs/in-process.md).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { ElfFile } from '../compiler/elf';
+import { LlgiError } from '../compiler/errors';
+import { AddressLike, parseAddress } from './address';
+import { coded, native } from './native';
+import type { Frame, Symbolizer } from './symbolize';
+import { moduleTable, type TableSource } from './table-cache';
+
+export interface LoadOptions {
+  /** Where module tables are cached (default: <cache dir>/tables; see table-cache.ts). */
+  cacheDir?: string;
+}
+
+/** A frame of a live stack: gc's runtime.Frame plus the module it is in. */
+export interface LiveFrame extends Frame {
+  module: Module;
+}
+
+/** gc's *runtime.Func for a live pc. */
+export interface Func {
+  /** gc's Func.Name(): the innermost inlined function at the pc given to funcForPC. */
+  name: string;
+  /** Entry of the physical function (runtime address). */
+  entry: bigint;
+  /** file:line at the pc given to funcForPC. */
+  file: string;
+  line: number;
+  module: Module;
+  /** gc's Func.FileLine(pc). For a Func of an inlined pc, gc answers for the original pc whatever is passed. */
+  fileLine(pc: AddressLike): { file: string; line: number };
+}
+
+/** The inline wrappers of llgi_module.h, hidden from the frames they are inlined into. */
+const WRAPPERS = new Set(['llgi_callers', 'llgi_probe']);
+
+const open: Module[] = [];
+/** Closed modules whose tables still answer for pcs captured before close. */
+const retired: Module[] = [];
+let nextId = 1;
+
+export class Module {
+  readonly id: number;
+  /** Absolute path given to dlopen. */
+  readonly path: string;
+  readonly buildId: string | null;
+  /** Load bias: runtime address = link-time address + base. */
+  readonly base: bigint;
+  /** Lowest and highest runtime addresses of the executable segments. */
+  readonly textStart: bigint;
+  readonly textEnd: bigint;
+  readonly tableSource: TableSource;
+  /** True when the module's hook table was found and filled (it includes llgi_module.h). */
+  readonly hooks: boolean;
+  private readonly handle: bigint;
+  private readonly slots: number[];
+  private readonly ranges: BigUint64Array;
+  /** @internal */
+  readonly sym: Symbolizer;
+  private ffi: { unload(): void; func(proto: string): (...args: unknown[]) => unknown } | undefined;
+  private closedFlag = false;
+
+  /** @internal use load() */
+  constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions) {
+    this.id = nextId++;
+    this.path = file;
+    this.buildId = img.buildId;
+    this.base = img.base;
+    this.handle = img.handle;
+    this.ranges = img.ranges;
+    let lo = img.ranges[0];
+    let hi = img.ranges[1];
+    for (let i = 0; i < img.ranges.length; i += 2) {
+      if (img.ranges[i] < lo) lo = img.ranges[i];
+      if (img.ranges[i + 1] > hi) hi = img.ranges[i + 1];
+    }
+    this.textStart = lo;
+    this.textEnd = hi;
+    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir);
+    this.sym = sym;
+    this.tableSource = source;
+    const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
+    this.slots = reg.slots;
+    this.hooks = reg.hooks;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** True when pc is inside one of this module's executable segments. */
+  contains(pc: bigint): boolean {
+    for (let i = 0; i < this.ranges.length; i += 2) if (pc >= this.ranges[i] && pc < this.ranges[i + 1]) return true;
+    return false;
+  }
+
+  /** Runtime address of an exported symbol (dlsym), or null. */
+  symbol(name: string): bigint | null {
+    this.checkOpen();
+    return native().dlsym(this.handle, name);
+  }
+
+  /**
+   * A JavaScript function calling the exported function `name` through koffi,
+   * over this same loaded image. `signature` is a C type with the name left
+   * out: 'int (int)', 'void (uint64_t *, int)'.
+   */
+  func(name: string, signature: string): (...args: unknown[]) => unknown {
+    this.checkOpen();
+    const m = /^\s*([^()]+?)\s*\((.*)\)\s*$/s.exec(signature);
+    if (!m || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new LlgiError('LLGI_BAD_ARGUMENT', `bad function signature ${JSON.stringify(signature)} for ${name}: expected e.g. 'int (int, int)'`);
+    }
+    if (!this.ffi) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const koffi = require('koffi') as { load(p: string): { unload(): void; func(proto: string): (...a: unknown[]) => unknown } };
+      this.ffi = koffi.load(this.path);
+    }
+    try {
+      return this.ffi.func(`${m[1]} ${name}(${m[2]})`);
+    } catch (e) {
+      throw new LlgiError('LLGI_BAD_ARGUMENT', `cannot bind ${name}${signature}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Unregisters and dlcloses. pcs captured before stay symbolizable with callersFrames(). */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    native().unregister(this.handle, this.base, this.slots);
+    this.ffi?.unload();
+    this.ffi = undefined;
+    native().dlclose(this.handle);
+    open.splice(open.indexOf(this), 1);
+    retired.push(this);
+  }
+
+  private checkOpen(): void {
+    if (this.closedFlag) throw new LlgiError('LLGI_CLOSED', `${this.path} was closed`);
+  }
+}
+
+/**
+ * dlopens a shared object (RTLD_NOW | RTLD_LOCAL), adopts its LLGI table (built
+ * at first use, then cached by build-id), registers its text for walks and
+ * fills its hook table. Loading an open module again returns the same Module.
+ */
+export function load(file: string, opts: LoadOptions = {}): Module {
+  const abs = path.resolve(file);
+  // Typed errors for what dlopen would only describe in a string.
+  if (!fs.existsSync(abs)) throw new LlgiError('LLGI_IO', `cannot open ${abs}: no such file`);
+  const elf = ElfFile.open(abs); // LLGI_NOT_ELF, LLGI_ELF_UNSUPPORTED, ...
+  if (elf.machine !== process.arch.replace('x64', 'x86_64').replace('arm64', 'aarch64')) {
+    throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${abs} is built for ${elf.machine}, this process runs on ${process.arch}`);
+  }
+  const img = coded(() => native().dlopen(abs));
+  const same = open.find((m) => m.base === img.base && m.textStart === img.ranges[0]);
+  if (same) {
+    native().dlclose(img.handle); // balance dlopen's reference count
+    return same;
+  }
+  let m: Module;
+  try {
+    m = new Module(abs, img, opts);
+  } catch (e) {
+    native().dlclose(img.handle);
+    throw e;
+  }
+  open.push(m);
+  return m;
+}
+
+/** The open modules, in load order. */
+export function modules(): Module[] {
+  return [...open];
+}
+
+function moduleOf(pc: bigint, includeClosed: boolean): Module | undefined {
+  return open.find((m) => m.contains(pc)) ?? (includeClosed ? retired.findLast((m) => m.contains(pc)) : undefined);
+}
+
+/** gc's runtime.FuncForPC: the pc is used as given; null outside every open module. */
+export function funcForPC(pc: AddressLike): Func | null {
+  const p = parseAddress(pc);
+  const m = moduleOf(p, false);
+  if (!m) return null;
+  const [frames] = m.sym.symbolize([p]);
+  if (!frames.length) return null;
+  const inner = frames[0];
+  const inlined = frames.length > 1;
+  return {
+    name: inner.function,
+    entry: inner.entry,
+    file: inner.file,
+    line: inner.line,
+    module: m,
+    fileLine(at: AddressLike) {
+      if (inlined) return { file: inner.file, line: inner.line };
+      const [f] = m.sym.symbolize([at]);
+      return f.length && f[f.length - 1].entry === inner.entry ? { file: f[0].file, line: f[0].line } : { file: '?', line: 0 };
+    },
+  };
+}
+
+/**
+ * gc's CallersFrames: each pc is a return address (looked up at pc-1 unless it
+ * is a function's entry), inlined calls expanded innermost first. pcs outside
+ * every module are skipped, as gc skips pcs without a function. Modules closed
+ * after the pcs were captured still answer.
+ */
+export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
+  const out: LiveFrame[] = [];
+  for (const pc of pcs) {
+    const p = parseAddress(pc);
+    const m = moduleOf(p, true);
+    if (!m) continue;
+    const [frames] = m.sym.symbolize([p], { returnAddresses: true });
+    // llgi_callers/llgi_probe are always_inline wrappers from llgi_module.h:
+    // the stack starts at their caller, as runtime.Callers' own frame is skipped in gc.
+    let i = 0;
+    while (i < frames.length - 1 && frames[i].inlined && WRAPPERS.has(frames[i].function) && frames[i].file.endsWith('/llgi_module.h')) i++;
+    for (; i < frames.length; i++) out.push({ ...frames[i], module: m });
+  }
+  return out;
+}
+
+export interface TraceOptions {
+  /** Most stacks kept; later probes count as dropped (default 65536). */
+  maxStacks?: number;
+  /** Most pcs kept per stack, innermost first (default 1024). */
+  maxDepth?: number;
+  /** Most pcs kept in all (default 1 << 20). */
+  maxPcs?: number;
+}
+
+export interface Trace<T> {
+  value: T;
+  /** One stack per llgi_probe() on this thread while fn ran: return addresses, innermost first. */
+  stacks: bigint[][];
+  /** Probes that found no room left. */
+  dropped: number;
+  /** Stacks cut at maxDepth or at the end of the buffer. */
+  truncated: number;
+}
+
+/**
+ * Runs fn; every llgi_probe() executed meanwhile on this thread appends one
+ * stack. Traces nest (the innermost receives the probes). If fn throws, the
+ * error is rethrown with the stacks recorded so far attached as `error.trace`.
+ * Only synchronous work is traced: probes after fn returns (a Promise's
+ * continuation) are not.
+ */
+export function trace<T>(fn: () => T, opts: TraceOptions = {}): Trace<T> {
+  const maxStacks = opts.maxStacks ?? 65536;
+  const maxDepth = opts.maxDepth ?? 1024;
+  const maxPcs = opts.maxPcs ?? 1 << 20;
+  for (const [k, v] of Object.entries({ maxStacks, maxDepth, maxPcs })) {
+    if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new LlgiError('LLGI_BAD_ARGUMENT', `trace option ${k} must be a positive integer, got ${v}`);
+  }
+  const h = native().traceBegin(maxPcs, maxStacks, maxDepth);
+  let value: T | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    value = fn();
+  } catch (error) {
+    failure = { error };
+  }
+  const r = native().traceEnd(h);
+  const stacks: bigint[][] = [];
+  let start = 0;
+  for (const end of r.ends) {
+    stacks.push(Array.from(r.pcs.subarray(start, end)));
+    start = end;
+  }
+  const result = { value: value as T, stacks, dropped: r.dropped, truncated: r.truncated };
+  if (failure) {
+    const e = failure.error;
+    if (e && typeof e === 'object') Object.assign(e, { trace: { stacks, dropped: r.dropped, truncated: r.truncated } });
+    throw e;
+  }
+  return result;
+}

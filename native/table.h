@@ -1,0 +1,129 @@
+// table.h: the Table class (an adopted LLGI table held by JavaScript).
+#ifndef LLGI_NATIVE_TABLE_H
+#define LLGI_NATIVE_TABLE_H
+
+#include <napi.h>
+
+#include <string>
+
+extern "C" {
+#include "llgi_table.h"
+}
+
+namespace llgi {
+
+// Throws a JS Error carrying `code` (an LlgiErrorCode); lib/ rewraps it.
+void ThrowCoded(Napi::Env env, const char* code, const char* msg);
+
+// An adopted table plus a reference that keeps its Buffer alive: lookups read
+// the Buffer in place, so it must outlive the handle.
+class Table : public Napi::ObjectWrap<Table> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Table",
+                       {InstanceMethod<&Table::Frames>("frames"),
+                        InstanceMethod<&Table::FindFunc>("findFunc"),
+                        InstanceMethod<&Table::Info>("info")});
+  }
+
+  // new Table(buffer): validates and adopts; throws {code: 'LLGI_TABLE_INVALID'}.
+  explicit Table(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Table>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsBuffer()) {
+      ThrowCoded(env, "LLGI_TABLE_INVALID", "Table expects a Buffer");
+      return;
+    }
+    auto buf = info[0].As<Napi::Buffer<uint8_t>>();
+    llgi_table_error err{};
+    if (llgi_table_adopt(&table_, buf.Data(), buf.Length(), &err) != 0) {
+      std::string msg = std::string("invalid LLGI table: ") + err.what + " (at byte " + std::to_string(err.offset) + ")";
+      ThrowCoded(env, "LLGI_TABLE_INVALID", msg.c_str());
+      return;
+    }
+    buffer_ = Napi::Persistent(buf.As<Napi::Object>());
+    adopted_ = true;
+  }
+
+  // The adopted table, or nullptr when the constructor threw.
+  const llgi_table* table() const { return adopted_ ? &table_ : nullptr; }
+
+ private:
+  // info() -> {textStart: bigint, textLen, nfunc, maxDepth, stringsOffset}
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("textStart", Napi::BigInt::New(env, table_.text_start));
+    o.Set("textLen", Napi::Number::New(env, table_.text_len));
+    o.Set("nfunc", Napi::Number::New(env, table_.nfunc));
+    o.Set("maxDepth", Napi::Number::New(env, table_.max_depth));
+    o.Set("stringsOffset", Napi::Number::New(env, static_cast<double>(
+                                                      reinterpret_cast<const uint8_t*>(table_.strings) - table_.base)));
+    return o;
+  }
+
+  // findFunc(addr: bigint) -> function index or -1.
+  Napi::Value FindFunc(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool lossless = true;
+    uint64_t addr = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+    return Napi::Number::New(env, static_cast<double>(llgi_table_findfunc(&table_, addr)));
+  }
+
+  // frames(addrs: BigUint64Array, returnAddresses: boolean) -> Uint32Array.
+  // With returnAddresses, each address above its function's entry is looked
+  // up at addr-1 (gc's CallersFrames rule). For each address: a frame count
+  // n, how much was subtracted (0 or 1), then n records of kFrameWords words:
+  //   name (string offset), file (string offset or 0xffffffff), line,
+  //   function index, entry offset (from textStart), inlined (0/1).
+  static constexpr int kFrameWords = 6;
+  static constexpr int kMaxFrames = 64;
+  Napi::Value Frames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects a BigUint64Array");
+      return env.Undefined();
+    }
+    auto addrs = info[0].As<Napi::TypedArrayOf<uint64_t>>();
+    size_t n = addrs.ElementLength();
+    uint32_t depth = table_.max_depth < kMaxFrames ? table_.max_depth : kMaxFrames;
+    // Worst case: every address expands to max_depth frames.
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, n * (2 + depth * kFrameWords));
+    uint32_t* w = out.Data();
+    size_t used = 0;
+    llgi_frame frames[kMaxFrames];
+    const uint64_t* a = addrs.Data();
+    bool ret = info.Length() > 1 && info[1].ToBoolean().Value();
+    for (size_t i = 0; i < n; i++) {
+      uint64_t pc = a[i];
+      uint32_t back = 0;
+      if (ret) {
+        int64_t fi = llgi_table_findfunc(&table_, pc);
+        if (fi >= 0 && pc > llgi_table_entry(&table_, static_cast<uint32_t>(fi))) back = 1;
+      }
+      int k = llgi_table_frames(&table_, pc - back, frames, kMaxFrames);
+      if (k > kMaxFrames) k = kMaxFrames;  // deeper inline chains are cut (innermost kept)
+      w[used++] = static_cast<uint32_t>(k);
+      w[used++] = back;
+      for (int j = 0; j < k; j++) {
+        const llgi_frame& f = frames[j];
+        w[used++] = static_cast<uint32_t>(f.function - table_.strings);
+        w[used++] = f.file ? static_cast<uint32_t>(f.file - table_.strings) : LLGI_NONE;
+        w[used++] = f.line;
+        w[used++] = f.func;
+        w[used++] = static_cast<uint32_t>(f.entry - table_.text_start);
+        w[used++] = static_cast<uint32_t>(f.inlined);
+      }
+    }
+    return Napi::Uint32Array::New(env, used, out.ArrayBuffer(), 0);
+  }
+
+  llgi_table table_{};
+  Napi::ObjectReference buffer_;
+  bool adopted_ = false;
+};
+
+
+}  // namespace llgi
+
+#endif  // LLGI_NATIVE_TABLE_H
