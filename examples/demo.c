@@ -1,7 +1,10 @@
 /* The bundled example for `llgo-introspect demo`: a small program with the
  * shapes symbolization has to get right: a call chain, recursion, a static
- * function, a function pointer and a helper inlined at two call sites. */
+ * function, a function pointer and a helper inlined at two call sites.
+ * llgi_probe() records the live stack into the demo's trace(). */
 #include <stddef.h>
+
+#include "llgi_module.h"
 
 volatile int sink;
 
@@ -13,6 +16,7 @@ static inline __attribute__((always_inline)) int clamp(int v, int lo, int hi) {
 }
 
 static __attribute__((noinline)) int scale(int v) {
+  llgi_probe();
   return clamp(v * 3, 0, 1000);
 }
 

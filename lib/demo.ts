@@ -4,18 +4,25 @@
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { compile } from '../compiler/toolchain/cc';
+import { callersFrames, load, trace } from './live';
 import { Symbolizer, formatFrames } from './symbolize';
 
 const DEMO_FUNCTIONS = ['demo_main', 'apply', 'fib', 'scale'];
 
+/** The package root: lib/ and dist/lib/ both sit below it. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, path.basename(path.dirname(__dirname)) === 'dist' ? '../..' : '..');
+}
+
 export function demoSource(): string {
-  // lib/ and dist/lib/ both sit below the package root.
-  const up = path.basename(path.dirname(__dirname)) === 'dist' ? '../..' : '..';
-  return path.resolve(__dirname, up, 'examples', 'demo.c');
+  return path.join(packageRoot(), 'examples', 'demo.c');
 }
 
 export function runDemo(out: NodeJS.WritableStream): void {
-  const so = compile({ compiler: 'cc', sources: [demoSource()], kind: 'shared', name: 'demo' });
+  const so = compile({
+    compiler: 'cc', sources: [demoSource()], kind: 'shared', name: 'demo',
+    flags: [`-I${path.join(packageRoot(), 'runtime', 'include')}`],
+  });
   out.write(`built ${so}\n  from ${demoSource()} with cc\n\n`);
   const elf = ElfFile.open(so);
   const sym = Symbolizer.open(so);
@@ -40,4 +47,13 @@ export function runDemo(out: NodeJS.WritableStream): void {
     });
     out.write('\n');
   }
+
+  // Live: load the module into this process, call demo_main(7) through koffi,
+  // and show the stack llgi_probe() recorded inside scale().
+  const m = load(so);
+  const demoMain = m.func('demo_main', 'int (int)');
+  const t = trace(() => demoMain(7));
+  out.write(`== live: demo_main(7) returned ${t.value}; llgi_probe() in scale recorded ${t.stacks.length} stack(s)\n`);
+  for (const stack of t.stacks) out.write(formatFrames(callersFrames(stack)));
+  m.close();
 }

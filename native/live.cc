@@ -11,6 +11,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -142,6 +144,12 @@ struct llgi_hooks* HooksOf(void* handle, uintptr_t base) {
   return h;
 }
 
+// Every JS context (main thread, each worker) registers a module it loads;
+// the hook table is process-wide, so it is emptied only when the last
+// registration of that image goes away.
+std::mutex g_hook_mutex;
+std::map<struct llgi_hooks*, int> g_hook_refs;
+
 // register(handle, base, ranges, table: Table, moduleId) -> {slots: number[], hooks: boolean}.
 Napi::Value Register(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -162,6 +170,8 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   }
   struct llgi_hooks* hooks = HooksOf(handle, base);
   if (hooks) {
+    std::lock_guard<std::mutex> lock(g_hook_mutex);
+    g_hook_refs[hooks]++;
     hooks->callers = llgi_rt_callers;
     hooks->probe = llgi_rt_probe;
   }
@@ -171,11 +181,16 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// unregister(handle, base, slots): empties the hook table, then the slots.
+// unregister(handle, base, slots): releases the hook table (emptied with its
+// last registration), then the slots.
 Napi::Value Unregister(const Napi::CallbackInfo& info) {
   if (struct llgi_hooks* hooks = HooksOf(HandleArg(info[0]), BigIntArg(info[1]))) {
-    hooks->callers = nullptr;
-    hooks->probe = nullptr;
+    std::lock_guard<std::mutex> lock(g_hook_mutex);
+    if (--g_hook_refs[hooks] <= 0) {
+      g_hook_refs.erase(hooks);
+      hooks->callers = nullptr;
+      hooks->probe = nullptr;
+    }
   }
   Napi::Array slots = info[2].As<Napi::Array>();
   for (uint32_t k = 0; k < slots.Length(); k++) llgi_registry_remove(slots.Get(k).As<Napi::Number>().Int32Value());

@@ -84,4 +84,9 @@ testWith(['gcc'], 'demo builds the bundled example and shows its functions with 
   // The helper inlined into scale() shows up as its own frame, called from scale's line.
   t.regex(r.stdout, new RegExp(`^clamp\\n\\t.*demo\\.c:\\d+\\nscale\\n\\t.*demo\\.c:${markerLine(src, text, 'return clamp(v * 3')}$`, 'm'));
   t.regex(r.stdout, new RegExp(`demo\\.c:${markerLine(src, text, 'return fib(n - 1) + fib(n - 2);')}$`, 'm'));
+  // The live stack recorded by llgi_probe() inside scale(), called through apply() from demo_main().
+  const live = r.stdout.slice(r.stdout.indexOf('== live'));
+  const at = (marker: string) => markerLine(src, text, marker);
+  t.regex(live, /returned \d+; llgi_probe\(\) in scale recorded 1 stack/);
+  t.regex(live, new RegExp(`^scale\\n\\t.*demo\\.c:${at('llgi_probe();')}\\napply\\n\\t.*demo\\.c:${at('return op(v) + 1;')}\\ndemo_main\\n\\t.*demo\\.c:${at('int total = apply(scale, n);')}\\n`, 'm'));
 });
