@@ -3,7 +3,8 @@
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
-  frames(addrs: BigUint64Array, returnAddresses: boolean): Uint32Array;
+  /** Words written to out, or -(words needed) when out is too small. */
+  frames(addrs: BigUint64Array, count: number, returnAddresses: boolean, out: Uint32Array): number;
   findFunc(addr: bigint): number;
   info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number };
 }

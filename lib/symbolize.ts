@@ -44,6 +44,9 @@ export class Symbolizer {
   private readonly stringsOffset: number;
   private readonly names = new Map<number, string>();
   private readonly entries = new Map<number, bigint>();
+  /** Reused for every lookup, so a lookup allocates only its Frame objects. */
+  private scratchIn = new BigUint64Array(16);
+  private scratchOut = new Uint32Array(256);
 
   /**
    * Added to every address the table describes: 0 offline, a module's load
@@ -103,12 +106,20 @@ export class Symbolizer {
 
   /** Frames for each address, innermost first; [] for an address outside every function. */
   symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
-    const pcs = BigUint64Array.from(addrs, parseAddress);
-    if (this.bias) for (let i = 0; i < pcs.length; i++) pcs[i] -= this.bias;
-    const w = this.native.frames(pcs, !!opts.returnAddresses);
+    const count = addrs.length;
+    if (this.scratchIn.length < count) this.scratchIn = new BigUint64Array(count);
+    const pcs = this.scratchIn;
+    // BigUint64Array wraps: an address below the bias becomes one far above any text.
+    for (let i = 0; i < count; i++) pcs[i] = parseAddress(addrs[i]) - this.bias;
+    let used = this.native.frames(pcs, count, !!opts.returnAddresses, this.scratchOut);
+    if (used < 0) {
+      this.scratchOut = new Uint32Array(-used);
+      used = this.native.frames(pcs, count, !!opts.returnAddresses, this.scratchOut);
+    }
+    const w = this.scratchOut;
     const out: Frame[][] = [];
     let k = 0;
-    for (let i = 0; i < pcs.length; i++) {
+    for (let i = 0; i < count; i++) {
       const n = w[k++];
       const pc = (w[k++] ? pcs[i] - 1n : pcs[i]) + this.bias;
       const frames: Frame[] = [];

@@ -69,7 +69,9 @@ class Table : public Napi::ObjectWrap<Table> {
     return Napi::Number::New(env, static_cast<double>(llgi_table_findfunc(&table_, addr)));
   }
 
-  // frames(addrs: BigUint64Array, returnAddresses: boolean) -> Uint32Array.
+  // frames(addrs: BigUint64Array, count, returnAddresses: boolean, out: Uint32Array)
+  //   -> words written, or -(words needed) when `out` is too small.
+  // The caller owns and reuses both arrays, so a lookup allocates nothing.
   // With returnAddresses, each address above its function's entry is looked
   // up at addr-1 (gc's CallersFrames rule). For each address: a frame count
   // n, how much was subtracted (0 or 1), then n records of kFrameWords words:
@@ -79,21 +81,25 @@ class Table : public Napi::ObjectWrap<Table> {
   static constexpr int kMaxFrames = 64;
   Napi::Value Frames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
-      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects a BigUint64Array");
+    if (info.Length() < 4 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array || !info[3].IsTypedArray() ||
+        info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects (BigUint64Array, count, boolean, Uint32Array)");
       return env.Undefined();
     }
     auto addrs = info[0].As<Napi::TypedArrayOf<uint64_t>>();
-    size_t n = addrs.ElementLength();
+    size_t n = info[1].As<Napi::Number>().Uint32Value();
+    if (n > addrs.ElementLength()) n = addrs.ElementLength();
+    bool ret = info[2].ToBoolean().Value();
+    auto out = info[3].As<Napi::Uint32Array>();
     uint32_t depth = table_.max_depth < kMaxFrames ? table_.max_depth : kMaxFrames;
-    // Worst case: every address expands to max_depth frames.
-    Napi::Uint32Array out = Napi::Uint32Array::New(env, n * (2 + depth * kFrameWords));
+    // Worst case: every address expands to the deepest inline chain.
+    size_t need = n * (2 + depth * kFrameWords);
+    if (out.ElementLength() < need) return Napi::Number::New(env, -static_cast<double>(need));
     uint32_t* w = out.Data();
     size_t used = 0;
     llgi_frame frames[kMaxFrames];
     const uint64_t* a = addrs.Data();
-    bool ret = info.Length() > 1 && info[1].ToBoolean().Value();
     for (size_t i = 0; i < n; i++) {
       uint64_t pc = a[i];
       uint32_t back = 0;
@@ -115,7 +121,7 @@ class Table : public Napi::ObjectWrap<Table> {
         w[used++] = static_cast<uint32_t>(f.inlined);
       }
     }
-    return Napi::Uint32Array::New(env, used, out.ArrayBuffer(), 0);
+    return Napi::Number::New(env, static_cast<double>(used));
   }
 
   llgi_table table_{};

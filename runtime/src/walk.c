@@ -38,11 +38,14 @@ int llgi_walk(uintptr_t fp, int skip, uintptr_t *pcs, int max) {
   if ((fp < lo || fp >= hi) && !llgi_stackmap_find(fp, &lo, &hi)) return 0;
   if (!hi) return 0; /* bounds unknown: reading anything would be a guess */
   int n = 0;
+  /* The range of the last registry hit: consecutive frames are mostly in one
+   * module, and two compares are much cheaper than a registry scan. */
+  llgi_range cur = {0, 0, 0, 0, 0};
   while (n < max) {
     if (fp < lo || fp >= hi - 2 * sizeof(uintptr_t) || (fp & (sizeof(uintptr_t) - 1))) break;
     const uintptr_t *rec = (const uintptr_t *)fp;
     uintptr_t next = rec[0], ret = rec[1];
-    if (!llgi_registry_contains(ret)) break;
+    if ((ret < cur.lo || ret >= cur.hi) && !llgi_registry_find(ret, &cur)) break;
     if (skip > 0) skip--;
     else pcs[n++] = ret;
     if (next <= fp || next - fp > LLGI_WALK_MAX_STEP) break;
