@@ -49,8 +49,15 @@ void llgi_registry_remove(int slot);
  */
 int llgi_registry_find(uint64_t pc, llgi_range *out);
 
-/* 1 when pc is inside any registered range. Same guarantees; the walk's test. */
+/* 1 when pc is inside any registered range. Same guarantees. */
 int llgi_registry_contains(uint64_t pc);
+
+/*
+ * Changes whenever a range is added or removed: a range copied out of the
+ * registry is still current while the generation is unchanged. Lock-free,
+ * async-signal-safe.
+ */
+uint32_t llgi_registry_generation(void);
 
 #ifdef __cplusplus
 }

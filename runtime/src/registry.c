@@ -25,6 +25,8 @@ static slot g_slots[LLGI_REGISTRY_SLOTS];
 static _Atomic int g_active;
 /* Union bounds of the used ranges (a superset is fine: it only filters). */
 static _Atomic uint64_t g_lo = UINT64_MAX, g_hi;
+/* Bumped after every add and remove (llgi_registry_generation). */
+static _Atomic uint32_t g_generation;
 /* Serialises writers. Readers never take it. */
 static pthread_mutex_t g_write = PTHREAD_MUTEX_INITIALIZER;
 
@@ -40,6 +42,9 @@ static void write_end(slot *s) {
   atomic_fetch_add_explicit(&s->seq, 1, RLX);
 }
 
+uint32_t llgi_registry_generation(void) { return atomic_load_explicit(&g_generation, memory_order_acquire); }
+
+/* Called by writers (under g_write) after each change. */
 static void recompute_bounds(void) {
   uint64_t lo = UINT64_MAX, hi = 0;
   int n = atomic_load_explicit(&g_active, RLX);
@@ -51,6 +56,7 @@ static void recompute_bounds(void) {
   }
   atomic_store_explicit(&g_lo, lo, memory_order_release);
   atomic_store_explicit(&g_hi, hi, memory_order_release);
+  atomic_fetch_add_explicit(&g_generation, 1, memory_order_release);
 }
 
 int llgi_registry_add(uint64_t lo, uint64_t hi, uint64_t bias, const llgi_table *table, uint32_t module) {

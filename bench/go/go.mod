@@ -1,0 +1,3 @@
+module llgi/bench
+
+go 1.26
