@@ -37,6 +37,17 @@ export interface Func {
 /** The inline wrappers of llgi_module.h, hidden from the frames they are inlined into. */
 const WRAPPERS = new Set(['llgi_callers', 'llgi_probe']);
 
+/**
+ * Index of the first frame to show: llgi_callers/llgi_probe are always_inline
+ * wrappers from llgi_module.h, so a stack starts at their caller, as gc's
+ * stacks start past runtime.Callers once it is skipped.
+ */
+function visibleFrom(frames: Frame[]): number {
+  let i = 0;
+  while (i < frames.length - 1 && frames[i].inlined && WRAPPERS.has(frames[i].function) && frames[i].file.endsWith('/llgi_module.h')) i++;
+  return i;
+}
+
 const open: Module[] = [];
 /** Closed modules whose tables still answer for pcs captured before close. */
 const retired: Module[] = [];
@@ -182,13 +193,19 @@ function moduleOf(pc: bigint, includeClosed: boolean): Module | undefined {
   return open.find((m) => m.contains(pc)) ?? (includeClosed ? retired.findLast((m) => m.contains(pc)) : undefined);
 }
 
-/** gc's runtime.FuncForPC: the pc is used as given; null outside every open module. */
+/**
+ * gc's runtime.FuncForPC: the pc is used as given; null outside every open
+ * module. Like callersFrames, it does not name llgi_module.h's wrappers: a pc
+ * inside an inlined llgi_callers/llgi_probe answers for the function that
+ * called it.
+ */
 export function funcForPC(pc: AddressLike): Func | null {
   const p = parseAddress(pc);
   const m = moduleOf(p, false);
   if (!m) return null;
-  const [frames] = m.sym.symbolize([p]);
-  if (!frames.length) return null;
+  const [all] = m.sym.symbolize([p]);
+  if (!all.length) return null;
+  const frames = all.slice(visibleFrom(all));
   const inner = frames[0];
   const inlined = frames.length > 1;
   return {
@@ -200,7 +217,9 @@ export function funcForPC(pc: AddressLike): Func | null {
     fileLine(at: AddressLike) {
       if (inlined) return { file: inner.file, line: inner.line };
       const [f] = m.sym.symbolize([at]);
-      return f.length && f[f.length - 1].entry === inner.entry ? { file: f[0].file, line: f[0].line } : { file: '?', line: 0 };
+      if (!f.length || f[f.length - 1].entry !== inner.entry) return { file: '?', line: 0 };
+      const v = f[visibleFrom(f)];
+      return { file: v.file, line: v.line };
     },
   };
 }
@@ -218,11 +237,7 @@ export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
     const m = moduleOf(p, true);
     if (!m) continue;
     const [frames] = m.sym.symbolize([p], { returnAddresses: true });
-    // llgi_callers/llgi_probe are always_inline wrappers from llgi_module.h:
-    // the stack starts at their caller, as runtime.Callers' own frame is skipped in gc.
-    let i = 0;
-    while (i < frames.length - 1 && frames[i].inlined && WRAPPERS.has(frames[i].function) && frames[i].file.endsWith('/llgi_module.h')) i++;
-    for (; i < frames.length; i++) out.push({ ...frames[i], module: m });
+    for (let i = visibleFrom(frames); i < frames.length; i++) out.push({ ...frames[i], module: m });
   }
   return out;
 }

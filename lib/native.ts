@@ -25,7 +25,11 @@ export interface TraceResult {
   truncated: number;
 }
 
+/** The addon interface this code was written against (native/addon.cc kAbiVersion). */
+const ABI_VERSION = 3;
+
 export interface NativeAddon {
+  abiVersion: number;
   Table: new (table: Buffer) => NativeTable;
   tableHeaderSize: number;
   dlopen(path: string): LoadedImage;
@@ -45,8 +49,14 @@ export function native(): NativeAddon {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       addon = require('bindings')('llgi') as NativeAddon;
     } catch (e) {
+      addon = undefined;
       throw new LlgiError('LLGI_NATIVE', `the llgo-introspect native addon is not built or cannot load (run \`npm rebuild llgo-introspect\`): ${(e as Error).message}`, { cause: e });
     }
+  }
+  if (addon.abiVersion !== ABI_VERSION) {
+    const found = addon.abiVersion;
+    addon = undefined;
+    throw new LlgiError('LLGI_NATIVE', `the native addon is out of date (interface ${found}, this code needs ${ABI_VERSION}): run \`npm rebuild llgo-introspect\``);
   }
   return addon;
 }

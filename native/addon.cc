@@ -18,9 +18,14 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 
 namespace {
 
+// Bump with every change to the functions or data layouts lib/native.ts uses.
+constexpr int kAbiVersion = 3;
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
   exports.Set("tableHeaderSize", Napi::Number::New(env, LLGI_TABLE_HEADER_SIZE));
+  // lib/native.ts refuses an addon built from other sources (a stale build).
+  exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   llgi::InitLive(env, exports);
   return exports;
 }
