@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ElfFile, STT_FUNC } from '../compiler/elf';
+import { ElfFile } from '../compiler/elf';
 import { buildTable } from '../compiler/table/build';
 import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
 import { funcForPC, load } from '../lib/live';
 import { Symbolizer } from '../lib/symbolize';
-import { sqlite5MB } from './subjects';
-import { bestOf, prng } from './measure';
+import { randomPcs, sqlite5MB } from './subjects';
+import { bestOf } from './measure';
 
 const ROOT = path.join(__dirname, '..');
 const RT = path.join(ROOT, 'runtime');
@@ -51,26 +51,6 @@ function parse(out: string) {
     else if (f[0] === 'info') info = f.slice(1).map(Number);
   }
   return { walk, lookup, info };
-}
-
-/** The pcs of bench/symbolize.ts: uniform over function bytes, seed 1 (link-time addresses). */
-function randomPcs(elf: ElfFile, n: number): number[] {
-  const funcs = elf.symbols().filter((s) => s.type === STT_FUNC && s.size > 0 && s.shndx > 0);
-  const cum: number[] = [];
-  let total = 0;
-  for (const f of funcs) cum.push((total += f.size));
-  const rnd = prng(1);
-  return Array.from({ length: n }, () => {
-    const r = Math.floor(rnd() * total);
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > r) hi = mid;
-      else lo = mid + 1;
-    }
-    return funcs[lo].value + (r - (cum[lo] - funcs[lo].size));
-  });
 }
 
 const cycle = <T>(xs: readonly T[], n: number): T[] => Array.from({ length: n }, (_, i) => xs[i % xs.length]);

@@ -6,7 +6,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { STT_FUNC, type ElfFile } from '../compiler/elf';
 import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
+import { prng } from './measure';
 
 const SQLITE_PKG = 'better-sqlite3@12.11.1';
 
@@ -50,4 +52,24 @@ export async function sqlite50MB(): Promise<string> {
   await run('gcc', ['-shared', ...objs, '-o', `${out}.tmp`]);
   fs.renameSync(`${out}.tmp`, out);
   return out;
+}
+
+/** pcs uniform over the bytes of sized function symbols, seed 1 (link-time addresses). */
+export function randomPcs(elf: ElfFile, n: number): number[] {
+  const funcs = elf.symbols().filter((s) => s.type === STT_FUNC && s.size > 0 && s.shndx > 0);
+  const cum: number[] = [];
+  let total = 0;
+  for (const f of funcs) cum.push((total += f.size));
+  const rnd = prng(1);
+  return Array.from({ length: n }, () => {
+    const r = Math.floor(rnd() * total);
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return funcs[lo].value + (r - (cum[lo] - funcs[lo].size));
+  });
 }

@@ -7,33 +7,15 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ElfFile, STT_FUNC } from '../compiler/elf';
+import { ElfFile } from '../compiler/elf';
 import { which } from '../compiler/toolchain/cc';
 import { Symbolizer } from '../lib/symbolize';
-import { sqlite5MB } from './subjects';
-import { bestOf, fmt, processMs, prng } from './measure';
+import { randomPcs, sqlite5MB } from './subjects';
+import { bestOf, fmt, processMs } from './measure';
 
 const N = 20000;
 const ROOT = path.join(__dirname, '..');
 
-function randomPcs(elf: ElfFile, n: number): number[] {
-  const funcs = elf.symbols().filter((s) => s.type === STT_FUNC && s.size > 0 && s.shndx > 0);
-  const cum: number[] = [];
-  let total = 0;
-  for (const f of funcs) cum.push((total += f.size));
-  const rnd = prng(1);
-  return Array.from({ length: n }, () => {
-    const r = Math.floor(rnd() * total);
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > r) hi = mid;
-      else lo = mid + 1;
-    }
-    return funcs[lo].value + (r - (cum[lo] - funcs[lo].size));
-  });
-}
 
 function main() {
   const so = sqlite5MB();

@@ -2,7 +2,6 @@
 // with a typed error or answered without reading out of bounds: never a crash,
 // never another exception type, never an invalid table from the builder.
 
-import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 import { compile, defaultCacheDir } from '../compiler/toolchain/cc';
-import { callersFrames, funcForPC, load, modules, trace, type LiveFrame as Frame, type Module } from '../lib/index';
+import { callersFrames, funcForPC, load, modules, trace, type LiveFrame as Frame } from '../lib/index';
 import { compilerPath } from './helpers/fixtures';
 import {
-  at, buildLive, ccTool, checkStack, COMPILERS, liveSource, storedPcs, type Group,
+  at, buildLive, ccTool, chainGroups, checkStack, COMPILERS, intFn, liveSource, storedPcs, type Group,
 } from './helpers/live';
 import { testWith } from './helpers/tools';
 
@@ -19,16 +19,6 @@ const C = 'chain.c';
 const A = 'twomod_a.c';
 const B = 'twomod_b.c';
 
-type IntFn = (x: number) => number;
-const intFn = (m: Module, name: string) => m.func(name, 'int (int)') as IntFn;
-
-function chainGroups(m: Module): Group[] {
-  return [
-    { frames: [at(C, 'chain_c', '@chain:c-probe')], physical: 'chain_c', module: m },
-    { frames: [at(C, 'chain_b', '@chain:b->c')], physical: 'chain_b', module: m },
-    { frames: [at(C, 'chain_a', '@chain:a->b')], physical: 'chain_a', module: m },
-  ];
-}
 
 /** Everything a frame says, the module by path and base. */
 function full(f: Frame) {

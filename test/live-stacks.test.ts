@@ -12,7 +12,7 @@ import { LlgiError } from '../compiler/errors';
 import { callersFrames, funcForPC, load, trace, type Module } from '../lib/index';
 import type { Compiler } from './helpers/fixtures';
 import {
-  at, buildLive, ccTool, checkStack, COMPILERS, dropWrappers, entryOf, execMappings, probeFrame, storedPcs,
+  at, buildLive, ccTool, chainGroups, checkStack, COMPILERS, dropWrappers, entryOf, execMappings, intFn, storedPcs,
   view, type Group,
 } from './helpers/live';
 import { llvmSymbolize, type OracleFrame } from './helpers/oracle';
@@ -35,16 +35,6 @@ function corruptModule(cc: Compiler): Module {
   return m;
 }
 
-type IntFn = (x: number) => number;
-const intFn = (m: Module, name: string) => m.func(name, 'int (int)') as IntFn;
-
-function chainGroups(m: Module): Group[] {
-  return [
-    { frames: [at(C, 'chain_c', '@chain:c-probe')], physical: 'chain_c', module: m },
-    { frames: [at(C, 'chain_b', '@chain:b->c')], physical: 'chain_b', module: m },
-    { frames: [at(C, 'chain_a', '@chain:a->b')], physical: 'chain_a', module: m },
-  ];
-}
 
 function callersGroups(m: Module): Group[] {
   return [

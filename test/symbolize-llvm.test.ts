@@ -4,7 +4,6 @@
 // (docs/symbolization.md): a pc in the padding after a function belongs to that
 // function (gc's findfunc), where llvm-symbolizer names no function.
 
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

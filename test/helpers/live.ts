@@ -184,3 +184,17 @@ export function execMappings(match: (p: string) => boolean): { lo: bigint; hi: b
   }
   return out;
 }
+
+/** A module function taking and returning an int, called through koffi. */
+export function intFn(m: Module, name: string): (x: number) => number {
+  return m.func(name, 'int (int)') as (x: number) => number;
+}
+
+/** The frames chain.c's chain_a -> chain_b -> chain_c -> probe must give, from its markers. */
+export function chainGroups(m: Module): Group[] {
+  return [
+    { frames: [at('chain.c', 'chain_c', '@chain:c-probe')], physical: 'chain_c', module: m },
+    { frames: [at('chain.c', 'chain_b', '@chain:b->c')], physical: 'chain_b', module: m },
+    { frames: [at('chain.c', 'chain_a', '@chain:a->b')], physical: 'chain_a', module: m },
+  ];
+}
