@@ -66,7 +66,8 @@ export class Module {
   readonly tableSource: TableSource;
   /** True when the module's hook table was found and filled (it includes llgi_module.h). */
   readonly hooks: boolean;
-  private readonly handle: bigint;
+  /** @internal the dlopen handle (dlopen returns the same one for an image already loaded) */
+  readonly handle: bigint;
   private readonly slots: number[];
   private readonly ranges: BigUint64Array;
   /** @internal */
@@ -168,7 +169,7 @@ export function load(file: string, opts: LoadOptions = {}): Module {
     throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${abs} is built for ${elf.machine}, this process runs on ${process.arch}`);
   }
   const img = coded(() => native().dlopen(abs));
-  const same = open.find((m) => m.base === img.base && m.textStart === img.ranges[0]);
+  const same = open.find((m) => m.handle === img.handle);
   if (same) {
     native().dlclose(img.handle); // balance dlopen's reference count
     return same;
