@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/live.cc",
+        "native/mprof.cc",
+        "runtime/src/mprof.c",
         "runtime/src/registry.c",
         "runtime/src/stackmap.c",
         "runtime/src/table.c",
@@ -20,7 +22,7 @@
       "cflags_c": ["-std=c11"],
       "cflags_cc": ["-std=c++17", "-Wno-unused-parameter"],
       "cflags!": ["-fno-exceptions"],
-      "libraries": ["-ldl"]
+      "libraries": ["-ldl", "-lm"]
     }
   ]
 }

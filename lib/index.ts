@@ -5,3 +5,7 @@ export { parseAddress, type AddressLike } from './address';
 export { Symbolizer, symbolize, formatFrames, type Frame, type SymbolizeOptions, type OpenOptions } from './symbolize';
 export type { BuildReport } from '../compiler/table/build';
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
+export {
+  setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction,
+  type MemProfileRecord, type Totals,
+} from './memprofile';

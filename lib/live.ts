@@ -35,10 +35,10 @@ export interface Func {
 }
 
 /** The inline wrappers of llgi_module.h, hidden from the frames they are inlined into. */
-const WRAPPERS = new Set(['llgi_callers', 'llgi_probe']);
+const WRAPPERS = new Set(['llgi_callers', 'llgi_probe', 'llgi_alloc']);
 
 /**
- * Index of the first frame to show: llgi_callers/llgi_probe are always_inline
+ * Index of the first frame to show: llgi_callers/llgi_probe/llgi_alloc are always_inline
  * wrappers from llgi_module.h, so a stack starts at their caller, as gc's
  * stacks start past runtime.Callers once it is skipped.
  */

@@ -26,7 +26,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -39,6 +39,13 @@ export interface NativeAddon {
   unregister(handle: bigint, base: bigint, slots: number[]): void;
   traceBegin(maxPcs: number, maxStacks: number, maxDepth: number): unknown;
   traceEnd(handle: unknown): TraceResult;
+  mprofSetRate(rate: number): void;
+  mprofRate(): number;
+  mprofSeed(seed: bigint): void;
+  mprofGc(): void;
+  mprofReset(): void;
+  /** counts: allocs, frees, allocBytes, freeBytes, size per record; stacks back to back, ends per record. */
+  mprofRead(inuseZero: boolean): { counts: Float64Array; stacks: BigUint64Array; ends: Uint32Array };
 }
 
 let addon: NativeAddon | undefined;

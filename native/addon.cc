@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "live.h"
+#include "mprof.h"
 #include "table.h"
 
 namespace llgi {
@@ -19,7 +20,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 3;
+constexpr int kAbiVersion = 4;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
@@ -27,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // lib/native.ts refuses an addon built from other sources (a stale build).
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   llgi::InitLive(env, exports);
+  llgi::InitMprof(env, exports);
   return exports;
 }
 

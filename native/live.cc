@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "llgi_hooks.h"
+#include "llgi_mprof.h"
 #include "llgi_registry.h"
 #include "llgi_trace.h"
 #include "llgi_walk.h"
@@ -174,6 +175,8 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
     g_hook_refs[hooks]++;
     hooks->callers = llgi_rt_callers;
     hooks->probe = llgi_rt_probe;
+    hooks->alloc = llgi_rt_alloc;
+    hooks->free = llgi_rt_free;
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("slots", slots);
@@ -190,6 +193,8 @@ Napi::Value Unregister(const Napi::CallbackInfo& info) {
       g_hook_refs.erase(hooks);
       hooks->callers = nullptr;
       hooks->probe = nullptr;
+      hooks->alloc = nullptr;
+      hooks->free = nullptr;
     }
   }
   Napi::Array slots = info[2].As<Napi::Array>();

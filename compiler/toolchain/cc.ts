@@ -66,6 +66,13 @@ export function compile(req: CompileRequest): string {
   const h = createHash('sha256');
   h.update(compilerVersion(req.compiler)).update(req.compiler).update(JSON.stringify(flags));
   for (const s of req.sources) h.update(s).update(fs.readFileSync(s));
+  // Headers change outputs too: hash every header of every -I directory and of
+  // the sources' own directories.
+  const dirs = new Set([...flags.filter((f) => f.startsWith('-I')).map((f) => f.slice(2)), ...req.sources.map((s) => path.dirname(s))]);
+  for (const d of [...dirs].sort()) {
+    if (!fs.existsSync(d)) continue;
+    for (const f of fs.readdirSync(d).filter((n) => /\.(h|hh|hpp)$/.test(n)).sort()) h.update(f).update(fs.readFileSync(path.join(d, f)));
+  }
   const dir = req.cacheDir ?? defaultCacheDir();
   fs.mkdirSync(dir, { recursive: true });
   const stem = req.name ?? path.basename(req.sources[0]).replace(/\.\w+$/, '');

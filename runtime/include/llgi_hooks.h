@@ -6,6 +6,7 @@
 #ifndef LLGI_HOOKS_H
 #define LLGI_HOOKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -13,7 +14,7 @@ extern "C" {
 #endif
 
 #define LLGI_HOOKS_MAGIC 0x4b4f4f4849474c4cull /* "LLGIHOOK" little-endian */
-#define LLGI_HOOKS_VERSION 1u
+#define LLGI_HOOKS_VERSION 2u
 
 struct llgi_hooks {
   uint64_t magic;
@@ -22,6 +23,9 @@ struct llgi_hooks {
   /* Filled by load(); NULL until then. */
   int (*callers)(int skip, uintptr_t *pcs, int max);
   void (*probe)(void);
+  /* Allocations of the module's own arenas, for the heap profile (version 2). */
+  void (*alloc)(void *p, size_t size);
+  void (*free)(void *p);
 };
 
 #ifdef __cplusplus

@@ -32,7 +32,7 @@ extern "C" {
  * protected so the module's own references bind to its own copy even when
  * another loaded object exports the same name. */
 __attribute__((weak, visibility("protected"))) struct llgi_hooks llgi_hooks = {
-    LLGI_HOOKS_MAGIC, LLGI_HOOKS_VERSION, (uint32_t)sizeof(struct llgi_hooks), 0, 0};
+    LLGI_HOOKS_MAGIC, LLGI_HOOKS_VERSION, (uint32_t)sizeof(struct llgi_hooks), 0, 0, 0, 0};
 
 /*
  * Return addresses of the calling thread's stack, innermost first, into pcs
@@ -58,6 +58,23 @@ static inline __attribute__((always_inline)) void llgi_probe(void) {
   void (*fn)(void) = llgi_hooks.probe;
   if (fn) fn();
   __asm__ __volatile__("" ::: "memory"); /* no tail call: keep the caller's frame */
+}
+
+/*
+ * Reports an allocation the module makes from an arena of its own (not
+ * through malloc and friends, which load() interposes): the heap profile
+ * samples it like any other, with the stack starting at the caller of
+ * llgi_alloc. Pair it with llgi_free when the memory is released.
+ */
+static inline __attribute__((always_inline)) void llgi_alloc(void *p, size_t size) {
+  void (*fn)(void *, size_t) = llgi_hooks.alloc;
+  if (fn) fn(p, size);
+  __asm__ __volatile__("" ::: "memory"); /* no tail call: keep the caller's frame */
+}
+
+static inline __attribute__((always_inline)) void llgi_free(void *p) {
+  void (*fn)(void *) = llgi_hooks.free;
+  if (fn) fn(p);
 }
 
 #ifdef __cplusplus
