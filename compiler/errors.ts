@@ -14,6 +14,7 @@ export type LlgiErrorCode =
   | 'LLGI_BAD_ARGUMENT' // another argument is malformed (a signature, an option)
   | 'LLGI_LOAD_FAILED' // dlopen refused the library (unresolved symbols, constructor failure, ...)
   | 'LLGI_CLOSED' // the module was closed
+  | 'LLGI_ASSERTION' // an attribution check (lib/attribution.ts) found other counts than expected
   | 'LLGI_NATIVE'; // the native addon is missing or failed to load
 
 export class LlgiError extends Error {

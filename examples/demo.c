@@ -37,3 +37,11 @@ __attribute__((noinline)) int demo_main(int n) {
   sink = total;
   return total;
 }
+
+/* Heap profile part of the demo (lib/demo.ts): n 64-byte allocations from a
+ * static arena, reported through llgi_alloc at one line. */
+static char demo_arena[32][64];
+__attribute__((noinline)) int demo_heap(int n) {
+  for (int i = 0; i < n; i++) llgi_alloc(demo_arena[i % 32], sizeof demo_arena[0]); /* @demo:alloc */
+  return n;
+}

@@ -3,8 +3,12 @@
 
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isLlgiError } from '../compiler/errors';
+import path from 'node:path';
+import { LlgiError, isLlgiError } from '../compiler/errors';
 import { runDemo } from './demo';
+import { load } from './live';
+import { gc, memProfile, memProfileRate, setMemProfileRate } from './memprofile';
+import { formatTopLines, topLines, writeHeapProfile } from './pprof';
 import { Symbolizer, formatFrames, type Frame } from './symbolize';
 
 const USAGE = `usage: llgo-introspect <command> [options]
@@ -15,6 +19,13 @@ commands:
       --json                     machine-readable output
       -r, --return-addresses     treat addresses as return addresses (look up addr-1)
       --strict                   fail on corrupt DWARF instead of answering from symbols
+  profile <module.so> --call <fn> heap profile of one call into a module (docs/memprofile.md)
+      --arg N                    an int argument (repeat for more): fn is int (int, ...);
+                                 without --arg, fn is void (void)
+      --rate N                   MemProfileRate for the call (default 524288; 1 = every allocation)
+      -o, --output FILE          where to write the profile (default heap.pb.gz, heap.txt with --text;
+                                 - = stdout, the summary then goes to stderr)
+      --text                     gc's legacy text format instead of gzipped profile.proto
   demo                           build the bundled example with cc and show what the toolkit does
   help                           this text
 `;
@@ -53,12 +64,57 @@ function symbolizeCommand(argv: string[]): void {
   process.stdout.write(results.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
 }
 
+function intOption(name: string, v: string): number {
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`${name} needs an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function profileCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      call: { type: 'string' },
+      arg: { type: 'string', multiple: true },
+      rate: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      text: { type: 'boolean' },
+    },
+  });
+  const [so, ...extra] = positionals;
+  if (!so) throw new UsageError('profile needs a module');
+  if (extra.length) throw new UsageError(`profile takes one module, got also ${extra.join(' ')}`);
+  if (!values.call) throw new UsageError('profile needs --call <function>');
+  const args = (values.arg ?? []).map((a) => intOption('--arg', a));
+  const rate = values.rate === undefined ? undefined : intOption('--rate', values.rate);
+  const format = values.text ? 'text' : 'proto';
+  const output = values.output ?? (values.text ? 'heap.txt' : 'heap.pb.gz');
+  const log = output === '-' ? process.stderr : process.stdout;
+
+  const m = load(so);
+  if (m.symbol(values.call) === null) throw new LlgiError('LLGI_BAD_ARGUMENT', `${m.path} exports no function ${values.call}`);
+  const fn = m.func(values.call, args.length ? `int (${args.map(() => 'int').join(', ')})` : 'void (void)');
+  if (rate !== undefined) setMemProfileRate(rate);
+  const result = fn(...args);
+  gc();
+  const records = memProfile({ inuseZero: true });
+  writeHeapProfile(output === '-' ? process.stdout : output, { format, records });
+  log.write(`${values.call}(${args.join(', ')})${args.length ? ` = ${result}` : ''}\n`);
+  log.write(`wrote ${output === '-' ? 'stdout' : output}: ${format === 'text' ? 'legacy text' : 'profile.proto'}, rate ${memProfileRate()}, ${records.length} record(s)\n`);
+  const top = topLines(records, { n: 10 });
+  if (top.length) log.write(`top allocation sites (estimates, by alloc_space):\n${formatTopLines(top, { base: (f) => path.basename(f) })}`);
+}
+
 export function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'symbolize':
         symbolizeCommand(rest);
+        return 0;
+      case 'profile':
+        profileCommand(rest);
         return 0;
       case 'demo':
         runDemo(process.stdout);

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { compile } from '../compiler/toolchain/cc';
 import { callersFrames, load, trace } from './live';
+import { gc, memProfile, memProfileRate, resetMemProfile, setMemProfileRate } from './memprofile';
+import { formatTopLines, topLines } from './pprof';
 import { Symbolizer, formatFrames } from './symbolize';
 
 const DEMO_FUNCTIONS = ['demo_main', 'apply', 'fib', 'scale'];
@@ -55,5 +57,18 @@ export function runDemo(out: NodeJS.WritableStream): void {
   const t = trace(() => demoMain(7));
   out.write(`== live: demo_main(7) returned ${t.value}; llgi_probe() in scale recorded ${t.stacks.length} stack(s)\n`);
   for (const stack of t.stacks) out.write(formatFrames(callersFrames(stack)));
+
+  // Heap profile: demo_heap(10) at MemProfileRate 1, so every allocation is a sample.
+  const rate = memProfileRate();
+  resetMemProfile();
+  setMemProfileRate(1);
+  (m.func('demo_heap', 'int (int)') as (n: number) => number)(10);
+  gc();
+  const records = memProfile();
+  setMemProfileRate(rate);
+  out.write(`\n== heap profile: demo_heap(10) at MemProfileRate 1 (llgi_alloc at demo.c's @demo:alloc), ${records.length} record(s)\n`);
+  out.write(formatTopLines(topLines(records, { rate: 1, n: 5 }), { base: (f) => path.basename(f) }));
+  for (const r of records) out.write(formatFrames(r.frames()));
+  out.write('(llgo-introspect profile <module.so> --call <fn> writes such a profile for go tool pprof)\n');
   m.close();
 }

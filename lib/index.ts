@@ -9,3 +9,11 @@ export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction,
   type MemProfileRecord, type Totals,
 } from './memprofile';
+export {
+  writeHeapProfile, heapProfile, scaleHeapSample, topLines, formatTopLines,
+  type HeapProfileOptions, type TopLine,
+} from './pprof';
+export {
+  expectAllocations, allocationsBy, markerLine, siteOf, AllocationMismatchError,
+  type ExpectedAllocations, type ExpectOptions, type AllocationRow,
+} from './attribution';

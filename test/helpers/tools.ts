@@ -2,19 +2,36 @@
 // missing tool fails the test that needs it instead of skipping it.
 
 import test, { type ImplementationFn } from 'ava';
+import fs from 'node:fs';
 import { which } from '../../compiler/toolchain/cc';
 
 export const REQUIRE_ALL = process.env.LLGI_REQUIRE_ALL === '1';
 
+/** A shared library's path in the usual library directories, or null. */
+function findLibrary(name: string): string | null {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu',
+    '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  for (const d of dirs) if (fs.existsSync(`${d}/${name}`)) return `${d}/${name}`;
+  return null;
+}
+
 export const tools = {
   gcc: which('gcc'),
   clang: which('clang-19'),
+  gxx: which('g++'),
+  clangxx: which('clang++-19'),
+  /** clang-19 -fuse-ld=lld */
+  lld: which('ld.lld-19'),
+  /** The Boehm GC (Debian's libgc1), linked by path: its headers are not needed. */
+  libgc: findLibrary('libgc.so.1'),
   llvmSymbolizer: which('llvm-symbolizer-19'),
   llvmDwarfdump: which('llvm-dwarfdump-19'),
   addr2line: which('addr2line'),
   readelf: which('readelf'),
   strip: which('strip'),
   objcopy: which('objcopy'),
+  /** The Go toolchain at /usr/local/go (not Debian's golang-go): `go tool pprof` reads our profiles. */
+  go: fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null,
 };
 export type Tool = keyof typeof tools;
 
