@@ -4,8 +4,10 @@
       "target_name": "llgi",
       "sources": [
         "native/addon.cc",
+        "native/interpose.cc",
         "native/live.cc",
         "native/mprof.cc",
+        "runtime/src/interpose.c",
         "runtime/src/mprof.c",
         "runtime/src/registry.c",
         "runtime/src/stackmap.c",

@@ -13,6 +13,12 @@ import { moduleTable, type TableSource } from './table-cache';
 export interface LoadOptions {
   /** Where module tables are cached (default: <cache dir>/tables; see table-cache.ts). */
   cacheDir?: string;
+  /**
+   * Interpose the module's allocation functions for the heap profile
+   * (docs/interposition.md). Default true: as in gc, profiling is on unless the
+   * rate is 0; the slots are patched while the rate is non-zero.
+   */
+  interpose?: boolean;
 }
 
 /** A frame of a live stack: gc's runtime.Frame plus the module it is in. */
@@ -74,6 +80,9 @@ export class Module {
   readonly sym: Symbolizer;
   private ffi: { unload(): void; func(proto: string): (...args: unknown[]) => unknown } | undefined;
   private closedFlag = false;
+  /** Whether this module takes part in allocation interposition (LoadOptions.interpose). */
+  readonly interposes: boolean;
+  private interposed = false;
 
   /** @internal use load() */
   constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions) {
@@ -97,6 +106,14 @@ export class Module {
     const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
     this.slots = reg.slots;
     this.hooks = reg.hooks;
+    this.interposes = opts.interpose !== false;
+  }
+
+  /** @internal patches (on) or restores (off) the allocation slots; see setMemProfileRate. */
+  setInterposed(on: boolean): void {
+    if (!this.interposes || this.closedFlag || on === this.interposed) return;
+    coded(() => (on ? native().interpose(this.handle) : native().restore(this.handle)));
+    this.interposed = on;
   }
 
   get closed(): boolean {
@@ -141,12 +158,14 @@ export class Module {
   /** Unregisters and dlcloses. pcs captured before stay symbolizable with callersFrames(). */
   close(): void {
     if (this.closedFlag) return;
+    this.setInterposed(false);
     this.closedFlag = true;
     native().unregister(this.handle, this.base, this.slots);
     this.ffi?.unload();
     this.ffi = undefined;
     native().dlclose(this.handle);
-    open.splice(open.indexOf(this), 1);
+    const i = open.indexOf(this);
+    if (i >= 0) open.splice(i, 1);
     retired.push(this);
   }
 
@@ -182,6 +201,12 @@ export function load(file: string, opts: LoadOptions = {}): Module {
     throw e;
   }
   open.push(m);
+  try {
+    m.setInterposed(native().mprofRate() !== 0);
+  } catch (e) {
+    m.close(); // nothing stays registered
+    throw e;
+  }
   return m;
 }
 

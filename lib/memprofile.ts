@@ -2,7 +2,7 @@
 // MemProfileRate, runtime.GC-style publication, runtime.MemProfile records.
 
 import { LlgiError } from '../compiler/errors';
-import { callersFrames, type LiveFrame } from './live';
+import { callersFrames, modules, type LiveFrame } from './live';
 import { native } from './native';
 
 /** gc's runtime.MemProfileRecord; counts are raw samples (unscale with scaleHeapSample). */
@@ -26,9 +26,15 @@ function checkRate(n: number): number {
   return n;
 }
 
-/** gc's runtime.MemProfileRate = n: 0 off, 1 every allocation, n one sample per n bytes on average. */
+/**
+ * gc's runtime.MemProfileRate = n: 0 off, 1 every allocation, n one sample
+ * per n bytes on average. 0 also restores every module's original allocation
+ * slots, so the modules then run with no interposition at all; a non-zero
+ * rate patches them again.
+ */
 export function setMemProfileRate(n: number): void {
   native().mprofSetRate(checkRate(n));
+  for (const m of modules()) m.setInterposed(n !== 0);
 }
 
 export function memProfileRate(): number {

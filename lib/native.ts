@@ -26,7 +26,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -46,6 +46,30 @@ export interface NativeAddon {
   mprofReset(): void;
   /** counts: allocs, frees, allocBytes, freeBytes, size per record; stacks back to back, ends per record. */
   mprofRead(inuseZero: boolean): { counts: Float64Array; stacks: BigUint64Array; ends: Uint32Array };
+  /** Interposes the module's allocation GOT slots (runtime/include/llgi_interpose.h); again on an interposed module: no change. */
+  interpose(handle: bigint): InterposeResult;
+  /** Puts the module's slots back; the number written back (0 when it was not interposed). */
+  restore(handle: bigint): number;
+}
+
+export interface InterposedSlot {
+  symbol: string;
+  kind: 'JUMP_SLOT' | 'GLOB_DAT';
+  /** Runtime address of the GOT slot. */
+  addr: bigint;
+  /** The slot's value before interposition (written back by restore). */
+  original: bigint;
+  /** The wrapper the slot holds while interposed. */
+  wrapper: bigint;
+  /** The slot's page was read-only (RELRO) and was written under mprotect. */
+  relro: boolean;
+}
+
+export interface InterposeResult {
+  patched: number;
+  /** Slots of listed symbols left alone (no real function, another definition, already interposed). */
+  skipped: number;
+  slots: InterposedSlot[];
 }
 
 let addon: NativeAddon | undefined;

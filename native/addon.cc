@@ -3,6 +3,7 @@
 // live in lib/, table logic in runtime/.
 #include <napi.h>
 
+#include "interpose.h"
 #include "live.h"
 #include "mprof.h"
 #include "table.h"
@@ -20,7 +21,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 4;
+constexpr int kAbiVersion = 5;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   llgi::InitLive(env, exports);
   llgi::InitMprof(env, exports);
+  llgi::InitInterpose(env, exports);
   return exports;
 }
 

@@ -52,6 +52,10 @@ void llgi_mprof_malloc(void *p, size_t size, uintptr_t fp);
 /* A free of `p`; counted when p was sampled, ignored (cheaply) otherwise. */
 void llgi_mprof_free(void *p);
 
+/* 1 when p was sampled and not yet freed (the Boehm GC wrappers register a
+ * finalizer only for such objects, so their collection counts as a free). */
+int llgi_mprof_sampled(const void *p);
+
 /* Completes a profiling cycle as runtime.GC() does: everything before the
  * call becomes visible to llgi_mprof_read. */
 void llgi_mprof_gc(void);

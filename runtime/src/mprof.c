@@ -316,6 +316,15 @@ void llgi_mprof_free(void *p) {
   pthread_mutex_unlock(&g_mu);
 }
 
+int llgi_mprof_sampled(const void *p) {
+  if (!p || atomic_load_explicit(&g_live_count, memory_order_acquire) == 0) return 0;
+  if (atomic_load_explicit(&g_filter[filter_index((uintptr_t)p)], memory_order_relaxed) == 0) return 0;
+  pthread_mutex_lock(&g_mu);
+  int found = live_find((uintptr_t)p) != 0;
+  pthread_mutex_unlock(&g_mu);
+  return found;
+}
+
 void llgi_mprof_set_rate(int64_t rate) { atomic_store_explicit(&g_rate, rate, memory_order_relaxed); }
 int64_t llgi_mprof_rate(void) { return atomic_load_explicit(&g_rate, memory_order_relaxed); }
 

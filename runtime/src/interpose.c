@@ -1,0 +1,744 @@
+/*
+ * interpose.c: allocation interposition on a loaded module's GOT
+ * (llgi_interpose.h; the method and its pitfalls are in
+ * shared/spec/feasibility.md §3).
+ *
+ * A patch reads the module's dynamic section (already relocated by ld.so),
+ * walks DT_JMPREL and DT_RELA for JUMP_SLOT and GLOB_DAT relocations of the
+ * listed names, and swaps each slot to the name's wrapper with one atomic
+ * compare-and-swap, under mprotect when the page is read-only (RELRO). The
+ * wrappers live here, in the addon, for the life of the process: a call that
+ * entered one before a restore finishes normally.
+ */
+#define _GNU_SOURCE
+#include "llgi_interpose.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "llgi_mprof.h"
+
+/* The sampler's "is p a remembered sample" (needed only for the Boehm GC
+ * finalizers; without it GC collections are simply not counted as frees). */
+extern int llgi_mprof_sampled(const void *p) __attribute__((weak));
+
+#if defined(__x86_64__)
+#define R_JUMP_SLOT R_X86_64_JUMP_SLOT
+#define R_GLOB_DAT R_X86_64_GLOB_DAT
+#elif defined(__aarch64__)
+#define R_JUMP_SLOT R_AARCH64_JUMP_SLOT
+#define R_GLOB_DAT R_AARCH64_GLOB_DAT
+#else
+#error "interpose.c supports x86-64 and aarch64"
+#endif
+
+/* ---- the interposed names ------------------------------------------------------ */
+
+/* Every name, once. The C++ ones are the operator new/delete forms
+ * libstdc++ exports (size_t = unsigned long, 'm', on both architectures). */
+#define LLGI_INTERPOSED(X)                                                                        \
+  X(malloc) X(calloc) X(realloc) X(reallocarray) X(free) X(posix_memalign) X(aligned_alloc)       \
+  X(memalign) X(valloc) X(pvalloc) X(strdup) X(strndup)                                           \
+  X(_Znwm) X(_Znam) X(_ZnwmRKSt9nothrow_t) X(_ZnamRKSt9nothrow_t)                                 \
+  X(_ZnwmSt11align_val_t) X(_ZnamSt11align_val_t)                                                 \
+  X(_ZnwmSt11align_val_tRKSt9nothrow_t) X(_ZnamSt11align_val_tRKSt9nothrow_t)                     \
+  X(_ZdlPv) X(_ZdaPv) X(_ZdlPvm) X(_ZdaPvm) X(_ZdlPvRKSt9nothrow_t) X(_ZdaPvRKSt9nothrow_t)       \
+  X(_ZdlPvSt11align_val_t) X(_ZdaPvSt11align_val_t) X(_ZdlPvmSt11align_val_t)                     \
+  X(_ZdaPvmSt11align_val_t) X(_ZdlPvSt11align_val_tRKSt9nothrow_t)                                \
+  X(_ZdaPvSt11align_val_tRKSt9nothrow_t)                                                          \
+  X(GC_malloc) X(GC_malloc_atomic) X(GC_malloc_ignore_off_page)                                   \
+  X(GC_malloc_atomic_ignore_off_page) X(GC_malloc_uncollectable) X(GC_malloc_atomic_uncollectable) \
+  X(GC_realloc) X(GC_free)                                                                        \
+  X(GC_debug_malloc) X(GC_debug_malloc_atomic) X(GC_debug_malloc_ignore_off_page)                 \
+  X(GC_debug_malloc_atomic_ignore_off_page) X(GC_debug_malloc_uncollectable)                      \
+  X(GC_debug_malloc_atomic_uncollectable) X(GC_debug_realloc) X(GC_debug_free)
+
+enum {
+#define X(n) S_##n,
+  LLGI_INTERPOSED(X)
+#undef X
+  NSYM
+};
+
+static const char *const g_names[NSYM] = {
+#define X(n) #n,
+    LLGI_INTERPOSED(X)
+#undef X
+};
+
+/*
+ * The real function of each name, shared by every module: 0 until the first
+ * patch that meets the name resolves it, then never changed again (the
+ * defining object is pinned, so the address stays valid). Written under
+ * g_mu before any slot points at the wrapper that reads it.
+ */
+static _Atomic uintptr_t g_real[NSYM];
+
+/* libgc's finalizer registration ([0] GC_register_finalizer_no_order,
+ * [1] GC_debug_register_finalizer_no_order), from the object that defines
+ * the GC allocators; 0 when absent. Written once, under g_mu. */
+static _Atomic uintptr_t g_gc_register[2];
+
+/* Serialises patch and restore, and the first resolution of g_real and
+ * g_gc_register. */
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- wrappers --------------------------------------------------------------------- */
+
+#define REAL(n, type) ((type)atomic_load_explicit(&g_real[S_##n], memory_order_relaxed))
+/* The wrapper's own frame record: [fp+8] is the return address into the
+ * module's allocating function, the first pc of the sample's stack. */
+#define FP() ((uintptr_t)__builtin_frame_address(0))
+/* Keeps the real call out of tail position (and the wrapper's frame alive). */
+#define NO_TAIL() __asm__ __volatile__("" ::: "memory")
+#define WRAPPER static __attribute__((noinline, used))
+
+static inline void report_alloc(void *p, size_t size, uintptr_t fp) {
+  if (!p) return;
+  int e = errno;
+  llgi_mprof_malloc(p, size, fp);
+  errno = e;
+}
+
+static inline void report_free(void *p) {
+  if (p) llgi_mprof_free(p);
+}
+
+/* Boehm GC: a sampled collectable object gets a no-order finalizer whose run
+ * counts as its free (llgi_interpose.h). */
+typedef void (*gc_finalizer_fn)(void *obj, void *cd);
+typedef void (*gc_register_fn)(void *obj, gc_finalizer_fn fn, void *cd, gc_finalizer_fn *ofn, void **ocd);
+
+static void gc_finalizer(void *obj, void *cd) {
+  (void)cd;
+  llgi_mprof_free(obj);
+}
+
+static inline int gc_sampled(void *p) { return p && llgi_mprof_sampled && llgi_mprof_sampled(p); }
+
+static inline gc_register_fn gc_register(int debug) {
+  return (gc_register_fn)atomic_load_explicit(&g_gc_register[debug], memory_order_relaxed);
+}
+
+/* After reporting a GC allocation: watch it when it was sampled. */
+static void gc_watch(void *p, int debug) {
+  gc_register_fn reg = gc_register(debug);
+  if (!reg || !gc_sampled(p)) return;
+  int e = errno;
+  reg(p, gc_finalizer, NULL, NULL, NULL);
+  errno = e;
+}
+
+/* Before GC_free/GC_realloc of a sampled object: take our finalizer off (the
+ * freed memory would otherwise keep it). A finalizer the module registered
+ * meanwhile is not ours and is put back. */
+static void gc_unwatch(void *p, int debug) {
+  gc_register_fn reg = gc_register(debug);
+  if (!reg || !gc_sampled(p)) return;
+  gc_finalizer_fn ofn = NULL;
+  void *ocd = NULL;
+  reg(p, NULL, NULL, &ofn, &ocd);
+  if (ofn && ofn != gc_finalizer) reg(p, ofn, ocd, NULL, NULL);
+}
+
+/* size -> pointer */
+#define ALLOC1(n)                                       \
+  WRAPPER void *w_##n(size_t size) {                    \
+    void *p = REAL(n, void *(*)(size_t))(size);         \
+    report_alloc(p, size, FP());                        \
+    NO_TAIL();                                          \
+    return p;                                           \
+  }
+/* (size, const std::nothrow_t&) */
+#define ALLOC_NT(n)                                                 \
+  WRAPPER void *w_##n(size_t size, const void *nt) {                \
+    void *p = REAL(n, void *(*)(size_t, const void *))(size, nt);   \
+    report_alloc(p, size, FP());                                    \
+    NO_TAIL();                                                      \
+    return p;                                                       \
+  }
+/* (size, std::align_val_t) */
+#define ALLOC_AL(n)                                             \
+  WRAPPER void *w_##n(size_t size, size_t al) {                 \
+    void *p = REAL(n, void *(*)(size_t, size_t))(size, al);     \
+    report_alloc(p, size, FP());                                \
+    NO_TAIL();                                                  \
+    return p;                                                   \
+  }
+/* (size, std::align_val_t, const std::nothrow_t&) */
+#define ALLOC_AL_NT(n)                                                          \
+  WRAPPER void *w_##n(size_t size, size_t al, const void *nt) {                 \
+    void *p = REAL(n, void *(*)(size_t, size_t, const void *))(size, al, nt);   \
+    report_alloc(p, size, FP());                                                \
+    NO_TAIL();                                                                  \
+    return p;                                                                   \
+  }
+/* (alignment, size): aligned_alloc, memalign */
+#define ALLOC_ALIGN_FIRST(n)                                    \
+  WRAPPER void *w_##n(size_t al, size_t size) {                 \
+    void *p = REAL(n, void *(*)(size_t, size_t))(al, size);     \
+    report_alloc(p, size, FP());                                \
+    NO_TAIL();                                                  \
+    return p;                                                   \
+  }
+/* Frees report before the real call. (p) */
+#define FREE1(n)                          \
+  WRAPPER void w_##n(void *p) {           \
+    report_free(p);                       \
+    REAL(n, void (*)(void *))(p);         \
+    NO_TAIL();                            \
+  }
+/* (p, size_t): sized delete, aligned delete */
+#define FREE_Z(n)                                 \
+  WRAPPER void w_##n(void *p, size_t a) {         \
+    report_free(p);                               \
+    REAL(n, void (*)(void *, size_t))(p, a);      \
+    NO_TAIL();                                    \
+  }
+/* (p, const std::nothrow_t&) */
+#define FREE_NT(n)                                    \
+  WRAPPER void w_##n(void *p, const void *nt) {       \
+    report_free(p);                                   \
+    REAL(n, void (*)(void *, const void *))(p, nt);   \
+    NO_TAIL();                                        \
+  }
+/* (p, size, std::align_val_t) */
+#define FREE_Z_AL(n)                                          \
+  WRAPPER void w_##n(void *p, size_t size, size_t al) {       \
+    report_free(p);                                           \
+    REAL(n, void (*)(void *, size_t, size_t))(p, size, al);   \
+    NO_TAIL();                                                \
+  }
+/* (p, std::align_val_t, const std::nothrow_t&) */
+#define FREE_AL_NT(n)                                                 \
+  WRAPPER void w_##n(void *p, size_t al, const void *nt) {            \
+    report_free(p);                                                   \
+    REAL(n, void (*)(void *, size_t, const void *))(p, al, nt);       \
+    NO_TAIL();                                                        \
+  }
+
+ALLOC1(malloc)
+ALLOC1(valloc)
+ALLOC1(pvalloc)
+ALLOC_ALIGN_FIRST(aligned_alloc)
+ALLOC_ALIGN_FIRST(memalign)
+FREE1(free)
+
+WRAPPER void *w_calloc(size_t n, size_t m) {
+  void *p = REAL(calloc, void *(*)(size_t, size_t))(n, m);
+  size_t size;
+  if (__builtin_mul_overflow(n, m, &size)) size = 0; /* p is NULL then */
+  report_alloc(p, size, FP());
+  NO_TAIL();
+  return p;
+}
+
+/* realloc(old, 0) frees old and returns NULL (glibc): the free event alone. */
+WRAPPER void *w_realloc(void *old, size_t size) {
+  report_free(old);
+  void *p = REAL(realloc, void *(*)(void *, size_t))(old, size);
+  report_alloc(p, size, FP());
+  NO_TAIL();
+  return p;
+}
+
+WRAPPER void *w_reallocarray(void *old, size_t n, size_t m) {
+  size_t size;
+  int overflow = __builtin_mul_overflow(n, m, &size);
+  if (!overflow) report_free(old); /* on overflow the call fails and old stays */
+  void *p = REAL(reallocarray, void *(*)(void *, size_t, size_t))(old, n, m);
+  if (!overflow) report_alloc(p, size, FP());
+  NO_TAIL();
+  return p;
+}
+
+WRAPPER int w_posix_memalign(void **out, size_t al, size_t size) {
+  int r = REAL(posix_memalign, int (*)(void **, size_t, size_t))(out, al, size);
+  if (r == 0) report_alloc(*out, size, FP());
+  NO_TAIL();
+  return r;
+}
+
+WRAPPER char *w_strdup(const char *s) {
+  char *p = REAL(strdup, char *(*)(const char *))(s);
+  if (p) report_alloc(p, strlen(p) + 1, FP());
+  NO_TAIL();
+  return p;
+}
+
+WRAPPER char *w_strndup(const char *s, size_t n) {
+  char *p = REAL(strndup, char *(*)(const char *, size_t))(s, n);
+  if (p) report_alloc(p, strlen(p) + 1, FP());
+  NO_TAIL();
+  return p;
+}
+
+ALLOC1(_Znwm)
+ALLOC1(_Znam)
+ALLOC_NT(_ZnwmRKSt9nothrow_t)
+ALLOC_NT(_ZnamRKSt9nothrow_t)
+ALLOC_AL(_ZnwmSt11align_val_t)
+ALLOC_AL(_ZnamSt11align_val_t)
+ALLOC_AL_NT(_ZnwmSt11align_val_tRKSt9nothrow_t)
+ALLOC_AL_NT(_ZnamSt11align_val_tRKSt9nothrow_t)
+FREE1(_ZdlPv)
+FREE1(_ZdaPv)
+FREE_Z(_ZdlPvm)
+FREE_Z(_ZdaPvm)
+FREE_NT(_ZdlPvRKSt9nothrow_t)
+FREE_NT(_ZdaPvRKSt9nothrow_t)
+FREE_Z(_ZdlPvSt11align_val_t)
+FREE_Z(_ZdaPvSt11align_val_t)
+FREE_Z_AL(_ZdlPvmSt11align_val_t)
+FREE_Z_AL(_ZdaPvmSt11align_val_t)
+FREE_AL_NT(_ZdlPvSt11align_val_tRKSt9nothrow_t)
+FREE_AL_NT(_ZdaPvSt11align_val_tRKSt9nothrow_t)
+
+/* Boehm GC. `collectable`: gets a finalizer when sampled (uncollectable
+ * objects are only ever freed by GC_free). */
+#define GC_ALLOC(n, collectable)                      \
+  WRAPPER void *w_##n(size_t size) {                  \
+    void *p = REAL(n, void *(*)(size_t))(size);       \
+    report_alloc(p, size, FP());                      \
+    if (collectable) gc_watch(p, 0);                  \
+    NO_TAIL();                                        \
+    return p;                                         \
+  }
+/* GC_debug_*(size, GC_EXTRA_PARAMS = const char *file, int line) */
+#define GC_DEBUG_ALLOC(n, collectable)                                        \
+  WRAPPER void *w_##n(size_t size, const char *s, int i) {                    \
+    void *p = REAL(n, void *(*)(size_t, const char *, int))(size, s, i);      \
+    report_alloc(p, size, FP());                                              \
+    if (collectable) gc_watch(p, 1);                                          \
+    NO_TAIL();                                                                \
+    return p;                                                                 \
+  }
+
+GC_ALLOC(GC_malloc, 1)
+GC_ALLOC(GC_malloc_atomic, 1)
+GC_ALLOC(GC_malloc_ignore_off_page, 1)
+GC_ALLOC(GC_malloc_atomic_ignore_off_page, 1)
+GC_ALLOC(GC_malloc_uncollectable, 0)
+GC_ALLOC(GC_malloc_atomic_uncollectable, 0)
+GC_DEBUG_ALLOC(GC_debug_malloc, 1)
+GC_DEBUG_ALLOC(GC_debug_malloc_atomic, 1)
+GC_DEBUG_ALLOC(GC_debug_malloc_ignore_off_page, 1)
+GC_DEBUG_ALLOC(GC_debug_malloc_atomic_ignore_off_page, 1)
+GC_DEBUG_ALLOC(GC_debug_malloc_uncollectable, 0)
+GC_DEBUG_ALLOC(GC_debug_malloc_atomic_uncollectable, 0)
+
+/* GC_realloc(old, 0) frees old (libgc); a moved block's old copy is freed
+ * inside libgc, out of our sight, hence the unwatch before the call. */
+WRAPPER void *w_GC_realloc(void *old, size_t size) {
+  gc_unwatch(old, 0);
+  report_free(old);
+  void *p = REAL(GC_realloc, void *(*)(void *, size_t))(old, size);
+  report_alloc(p, size, FP());
+  gc_watch(p, 0);
+  NO_TAIL();
+  return p;
+}
+
+WRAPPER void *w_GC_debug_realloc(void *old, size_t size, const char *s, int i) {
+  gc_unwatch(old, 1);
+  report_free(old);
+  void *p = REAL(GC_debug_realloc, void *(*)(void *, size_t, const char *, int))(old, size, s, i);
+  report_alloc(p, size, FP());
+  gc_watch(p, 1);
+  NO_TAIL();
+  return p;
+}
+
+WRAPPER void w_GC_free(void *p) {
+  gc_unwatch(p, 0);
+  report_free(p);
+  REAL(GC_free, void (*)(void *))(p);
+  NO_TAIL();
+}
+
+WRAPPER void w_GC_debug_free(void *p) {
+  gc_unwatch(p, 1);
+  report_free(p);
+  REAL(GC_debug_free, void (*)(void *))(p);
+  NO_TAIL();
+}
+
+static const uintptr_t g_wrappers[NSYM] = {
+#define X(n) (uintptr_t)&w_##n,
+    LLGI_INTERPOSED(X)
+#undef X
+};
+
+static int is_gc_name(int id) { return id >= S_GC_malloc; }
+static int is_gc_debug_name(int id) { return id >= S_GC_debug_malloc; }
+
+/* ---- the module -------------------------------------------------------------------- */
+
+#define MAX_LOADS 16
+
+typedef struct module_info {
+  uintptr_t base;
+  const void *dynamic;
+  int found;
+  int nload;
+  uintptr_t lo[MAX_LOADS], hi[MAX_LOADS]; /* PT_LOAD ranges, runtime */
+  uintptr_t relro_lo, relro_hi;           /* PT_GNU_RELRO, runtime (0, 0 when absent) */
+} module_info;
+
+static int find_module(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  module_info *m = data;
+  if (info->dlpi_addr != m->base) return 0;
+  int hit = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_DYNAMIC && info->dlpi_addr + ph->p_vaddr == (uintptr_t)m->dynamic) hit = 1;
+  }
+  if (!hit) return 0;
+  m->found = 1;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && m->nload < MAX_LOADS) {
+      m->lo[m->nload] = info->dlpi_addr + ph->p_vaddr;
+      m->hi[m->nload] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+      m->nload++;
+    } else if (ph->p_type == PT_GNU_RELRO) {
+      m->relro_lo = info->dlpi_addr + ph->p_vaddr;
+      m->relro_hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+    }
+  }
+  return 1;
+}
+
+/* [a, a+n) inside one of the module's loaded segments. */
+static int in_module(const module_info *m, uintptr_t a, size_t n) {
+  for (int i = 0; i < m->nload; i++)
+    if (a >= m->lo[i] && a < m->hi[i] && n <= m->hi[i] - a) return 1;
+  return 0;
+}
+
+static int lookup_name(const char *name) {
+  /* Cheap reject: every listed name starts with one of these. */
+  switch (name[0]) {
+    case 'm': case 'c': case 'r': case 'f': case 'p': case 'a': case 'v': case 's': case '_': case 'G':
+      break;
+    default:
+      return -1;
+  }
+  for (int i = 0; i < NSYM; i++)
+    if (strcmp(name, g_names[i]) == 0) return i;
+  return -1;
+}
+
+static int is_wrapper(uintptr_t v) {
+  for (int i = 0; i < NSYM; i++)
+    if (g_wrappers[i] == v) return 1;
+  return 0;
+}
+
+/* `v` is the address of a definition (not an undefined symbol's canonical
+ * PLT entry) of exactly `name`; *fbase gets the defining object's base. */
+static int defines(uintptr_t v, const char *name, void **fbase) {
+  Dl_info di;
+  const ElfW(Sym) *sym = NULL;
+  if (!dladdr1((void *)v, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym || !di.dli_sname) return 0;
+  if ((uintptr_t)di.dli_saddr != v || sym->st_shndx == SHN_UNDEF || strcmp(di.dli_sname, name) != 0) return 0;
+  if (fbase) *fbase = di.dli_fbase;
+  return 1;
+}
+
+/* Keeps the object holding `v` loaded for good; returns a dlopen handle of it
+ * (RTLD_DEFAULT when it has none: the main program, never unloaded). */
+static void *pin(uintptr_t v) {
+  Dl_info di;
+  if (!dladdr((void *)v, &di) || !di.dli_fname || !di.dli_fname[0]) return RTLD_DEFAULT;
+  void *h = dlopen(di.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+  return h ? h : RTLD_DEFAULT;
+}
+
+/*
+ * The function a wrapper must call for a slot of `id` holding `v`, or 0 to
+ * leave the slot alone. Called under g_mu.
+ */
+static uintptr_t resolve(int id, uintptr_t v, const module_info *m) {
+  const char *name = g_names[id];
+  uintptr_t target = v;
+  if (!v) return 0;
+  if (in_module(m, v, 1) && !defines(v, name, NULL)) {
+    /* Still the module's lazy PLT stub: calling it would let _dl_fixup
+     * overwrite the patched slot. */
+    target = (uintptr_t)dlsym(RTLD_DEFAULT, name);
+    if (!target) return 0;
+  }
+  uintptr_t cur = atomic_load_explicit(&g_real[id], memory_order_relaxed);
+  if (!cur) {
+    void *h = pin(target);
+    if (is_gc_name(id)) {
+      int debug = is_gc_debug_name(id);
+      if (!atomic_load_explicit(&g_gc_register[debug], memory_order_relaxed)) {
+        void *reg = dlsym(h, debug ? "GC_debug_register_finalizer_no_order" : "GC_register_finalizer_no_order");
+        atomic_store_explicit(&g_gc_register[debug], (uintptr_t)reg, memory_order_relaxed);
+      }
+    }
+    atomic_store_explicit(&g_real[id], target, memory_order_release);
+    return target;
+  }
+  if (target == cur) return cur;
+  /* Two definitions of the name in different objects: the wrapper would
+   * hand this module's pointers to the other allocator. (A canonical PLT
+   * address, such as node's own `malloc`, is not a definition and passes.) */
+  void *a = NULL, *b = NULL;
+  if (defines(target, name, &a) && defines(cur, name, &b) && a != b) return 0;
+  return cur;
+}
+
+/* ---- page protection ------------------------------------------------------------- */
+
+/* Fills prot[i] with the protection of the mapping holding page[i] (PROT_*),
+ * or -1 when no mapping holds it. Returns 0 when /proc/self/maps cannot be
+ * read. Reads with open/read into a fixed buffer: no allocation. */
+static int maps_prot(const uintptr_t *page, int *prot, int n) {
+  for (int i = 0; i < n; i++) prot[i] = -1;
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096], line[128];
+  size_t ll = 0;
+  int skipping = 0;
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    for (ssize_t k = 0; k < r; k++) {
+      char c = buf[k];
+      if (c != '\n') {
+        if (!skipping && ll < sizeof line - 1) line[ll++] = c;
+        else skipping = 1;
+        continue;
+      }
+      line[ll] = 0;
+      /* "lo-hi rwxp ..." */
+      uintptr_t lo = 0, hi = 0;
+      const char *s = line;
+      while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')) lo = lo * 16 + (uintptr_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10), s++;
+      if (*s == '-') {
+        s++;
+        while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')) hi = hi * 16 + (uintptr_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10), s++;
+        if (*s == ' ' && s[1] && s[2] && s[3]) {
+          int p = (s[1] == 'r' ? PROT_READ : 0) | (s[2] == 'w' ? PROT_WRITE : 0) | (s[3] == 'x' ? PROT_EXEC : 0);
+          for (int i = 0; i < n; i++)
+            if (page[i] >= lo && page[i] < hi) prot[i] = p;
+        }
+      }
+      ll = 0;
+      skipping = 0;
+    }
+  }
+  close(fd);
+  return 1;
+}
+
+/*
+ * Swaps every listed slot from `from(slot)` to `to(slot)` by compare-and-swap,
+ * page by page, making read-only pages writable only for their stores.
+ * `done[i]` is set for the slots that were swapped. Returns 0, or
+ * LLGI_INTERPOSE_EPROT when a page could not be made writable (its slots are
+ * left unswapped; later pages are still processed).
+ */
+static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, const module_info *m, uint8_t *done) {
+  static uintptr_t pages[LLGI_INTERPOSE_MAX_SLOTS]; /* under g_mu */
+  static int prots[LLGI_INTERPOSE_MAX_SLOTS];
+  long ps = sysconf(_SC_PAGESIZE);
+  uintptr_t pmask = ~(uintptr_t)((ps > 0 ? ps : 4096) - 1);
+  int np = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uintptr_t pg = slots[i].addr & pmask;
+    int seen = 0;
+    for (int k = 0; k < np && !seen; k++) seen = pages[k] == pg;
+    if (!seen) pages[np++] = pg;
+  }
+  if (!maps_prot(pages, prots, np)) {
+    /* No /proc: the module's RELRO segment is what ld.so made read-only
+     * (when restoring: what the patch found). */
+    for (int k = 0; k < np; k++) {
+      int ro = 0;
+      if (m) ro = pages[k] >= (m->relro_lo & pmask) && pages[k] < m->relro_hi;
+      else
+        for (uint32_t i = 0; i < n; i++)
+          if ((slots[i].addr & pmask) == pages[k]) ro |= slots[i].relro;
+      prots[k] = ro ? PROT_READ : PROT_READ | PROT_WRITE;
+    }
+  }
+  int rc = 0;
+  for (int k = 0; k < np; k++) {
+    int prot = prots[k];
+    if (prot < 0) continue; /* unmapped: the module is gone, nothing to write */
+    int ro = !(prot & PROT_WRITE);
+    if (ro && mprotect((void *)pages[k], (size_t)~pmask + 1, prot | PROT_WRITE) != 0) {
+      rc = LLGI_INTERPOSE_EPROT;
+      continue;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+      if ((slots[i].addr & pmask) != pages[k]) continue;
+      uintptr_t expect = restoring ? g_wrappers[slots[i].sym] : slots[i].orig;
+      uintptr_t want = restoring ? slots[i].orig : g_wrappers[slots[i].sym];
+      if (__atomic_compare_exchange_n((uintptr_t *)slots[i].addr, &expect, want, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        done[i] = 1;
+      if (!restoring) slots[i].relro = (uint8_t)ro;
+    }
+    if (ro) mprotect((void *)pages[k], (size_t)~pmask + 1, prot);
+  }
+  return rc;
+}
+
+/* ---- patch / restore ------------------------------------------------------------- */
+
+static uintptr_t dyn_ptr(uintptr_t v, uintptr_t base) {
+  /* ld.so relocates d_ptr entries in place on x86-64 and aarch64; keep the
+   * guard for objects whose dynamic section is read-only. */
+  return v < base ? v + base : v;
+}
+
+int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_state *st) {
+  if (!st || !dynamic) return LLGI_INTERPOSE_EINVAL;
+  pthread_mutex_lock(&g_mu);
+  int rc = LLGI_INTERPOSE_EINVAL;
+  if (st->active && (st->base != base || st->dynamic != dynamic)) {
+    rc = LLGI_INTERPOSE_EBUSY;
+    goto out;
+  }
+  module_info m;
+  memset(&m, 0, sizeof m);
+  m.base = base;
+  m.dynamic = dynamic;
+  dl_iterate_phdr(find_module, &m);
+  if (!m.found) goto out;
+  if (st->active) {
+    /* Patched already: nothing to do while every slot holds its wrapper. A
+     * slot that does not belongs to a new image of the module (closed
+     * without a restore and loaded again at the same address): the state
+     * is stale, and the module is patched afresh. */
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < st->nslots; i++)
+      held += in_module(&m, st->slots[i].addr, sizeof(uintptr_t)) &&
+              __atomic_load_n((uintptr_t *)st->slots[i].addr, __ATOMIC_SEQ_CST) == g_wrappers[st->slots[i].sym];
+    if (held == st->nslots) {
+      rc = (int)st->nslots;
+      goto out;
+    }
+    st->active = 0;
+  }
+
+  uintptr_t symtab = 0, strtab = 0, strsz = 0, jmprel = 0, pltrelsz = 0, pltrel = DT_RELA, rela = 0, relasz = 0,
+            relaent = sizeof(ElfW(Rela));
+  for (const ElfW(Dyn) *d = dynamic; d->d_tag != DT_NULL; d++) {
+    switch (d->d_tag) {
+      case DT_SYMTAB: symtab = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_STRTAB: strtab = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_STRSZ: strsz = d->d_un.d_val; break;
+      case DT_JMPREL: jmprel = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_PLTRELSZ: pltrelsz = d->d_un.d_val; break;
+      case DT_PLTREL: pltrel = d->d_un.d_val; break;
+      case DT_RELA: rela = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_RELASZ: relasz = d->d_un.d_val; break;
+      case DT_RELAENT: relaent = d->d_un.d_val; break;
+      default: break;
+    }
+  }
+  if (!symtab || !strtab || !in_module(&m, symtab, 1) || !in_module(&m, strtab, strsz ? strsz : 1)) goto out;
+  if (relaent < sizeof(ElfW(Rela))) relaent = sizeof(ElfW(Rela));
+
+  struct {
+    uintptr_t at, size;
+  } tables[2] = {{pltrel == DT_RELA ? jmprel : 0, pltrelsz}, {rela, relasz}};
+
+  memset(st, 0, sizeof *st);
+  st->base = base;
+  st->dynamic = dynamic;
+  for (int t = 0; t < 2; t++) {
+    if (!tables[t].at || !tables[t].size || !in_module(&m, tables[t].at, tables[t].size)) continue;
+    for (uintptr_t off = 0; off + sizeof(ElfW(Rela)) <= tables[t].size; off += relaent) {
+      const ElfW(Rela) *r = (const ElfW(Rela) *)(tables[t].at + off);
+      unsigned type = (unsigned)ELF64_R_TYPE(r->r_info);
+      size_t symi = ELF64_R_SYM(r->r_info);
+      if ((type != R_JUMP_SLOT && type != R_GLOB_DAT) || symi == 0) continue;
+      const ElfW(Sym) *s = (const ElfW(Sym) *)symtab + symi;
+      if (!in_module(&m, (uintptr_t)s, sizeof *s) || (strsz && s->st_name >= strsz)) continue;
+      int id = lookup_name((const char *)strtab + s->st_name);
+      if (id < 0) continue;
+      uintptr_t addr = base + r->r_offset;
+      if (!in_module(&m, addr, sizeof(uintptr_t)) || (addr & (sizeof(uintptr_t) - 1))) {
+        st->skipped++;
+        continue;
+      }
+      int dup = 0;
+      for (uint32_t i = 0; i < st->nslots && !dup; i++) dup = st->slots[i].addr == addr;
+      if (dup) continue;
+      uintptr_t v = __atomic_load_n((uintptr_t *)addr, __ATOMIC_SEQ_CST);
+      if (is_wrapper(v) || st->nslots == LLGI_INTERPOSE_MAX_SLOTS || !resolve(id, v, &m)) {
+        st->skipped++;
+        continue;
+      }
+      st->slots[st->nslots++] = (llgi_interpose_slot){addr, v, (uint16_t)id,
+                                                      (uint8_t)(type == R_JUMP_SLOT ? LLGI_INTERPOSE_JUMP_SLOT : LLGI_INTERPOSE_GLOB_DAT), 0};
+    }
+  }
+
+  uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
+  memset(done, 0, sizeof done);
+  rc = swap_slots(st->slots, st->nslots, 0, &m, done);
+  if (rc != 0) {
+    /* Put back what this call changed; nothing stays patched. */
+    uint8_t undone[LLGI_INTERPOSE_MAX_SLOTS];
+    memset(undone, 0, sizeof undone);
+    swap_slots(st->slots, st->nslots, 1, &m, undone);
+    st->nslots = 0;
+    goto out;
+  }
+  /* A slot whose value changed between the read and the swap (nothing
+   * should write GOT slots of an RTLD_NOW module) is dropped. */
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < st->nslots; i++) {
+    if (done[i]) st->slots[k++] = st->slots[i];
+    else st->skipped++;
+  }
+  st->nslots = k;
+  st->active = 1;
+  rc = (int)k;
+out:
+  pthread_mutex_unlock(&g_mu);
+  return rc;
+}
+
+int llgi_interpose_restore(llgi_interpose_state *st) {
+  if (!st) return 0;
+  pthread_mutex_lock(&g_mu);
+  int rc = 0;
+  if (st->active) {
+    uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
+    memset(done, 0, sizeof done);
+    /* No module_info: the module may be gone; /proc/self/maps decides. */
+    int r = swap_slots(st->slots, st->nslots, 1, NULL, done);
+    for (uint32_t i = 0; i < st->nslots; i++) rc += done[i];
+    if (r != 0) rc = r; /* stays active: a later restore retries */
+    else st->active = 0;
+  }
+  pthread_mutex_unlock(&g_mu);
+  return rc;
+}
+
+const char *llgi_interpose_symbol(unsigned sym) { return sym < NSYM ? g_names[sym] : NULL; }
+
+const char *llgi_interpose_kind_name(unsigned kind) {
+  return kind == LLGI_INTERPOSE_JUMP_SLOT ? "JUMP_SLOT" : kind == LLGI_INTERPOSE_GLOB_DAT ? "GLOB_DAT" : "?";
+}
+
+uintptr_t llgi_interpose_wrapper(unsigned sym) { return sym < NSYM ? g_wrappers[sym] : 0; }
