@@ -133,6 +133,8 @@ typedef struct chunk {
   size_t used, cap;
 } chunk;
 #define CHUNK_SIZE (1u << 20)
+/* Where a chunk's buckets start: its header, rounded to 16 bytes. */
+#define CHUNK_HEADER ((sizeof(chunk) + 15) & ~(size_t)15)
 static chunk *g_chunks, *g_chunk_cur;
 
 static void *arena_alloc(size_t n) {
@@ -146,14 +148,14 @@ static void *arena_alloc(size_t n) {
     }
     if (c && c->next) { /* reuse a chunk kept from before a reset */
       g_chunk_cur = c->next;
-      g_chunk_cur->used = sizeof(chunk);
+      g_chunk_cur->used = CHUNK_HEADER;
       continue;
     }
     void *m = mmap(0, CHUNK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return 0;
     chunk *nc = (chunk *)m;
     nc->next = 0;
-    nc->used = (sizeof(chunk) + 15) & ~(size_t)15;
+    nc->used = CHUNK_HEADER;
     nc->cap = CHUNK_SIZE;
     if (c) c->next = nc;
     else g_chunks = nc;
@@ -218,8 +220,12 @@ static size_t g_live_cap, g_live_used; /* used counts deleted slots too */
 
 static size_t live_slot(uintptr_t key, size_t cap) { return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1); }
 
+/* Rehashes, dropping deleted slots: doubles only when live pointers fill a
+ * quarter of the table, so the map follows the live set, not the number of
+ * samples ever taken. */
 static int live_grow(void) {
-  size_t cap = g_live_cap ? g_live_cap * 2 : 4096;
+  size_t live = (size_t)atomic_load_explicit(&g_live_count, memory_order_relaxed);
+  size_t cap = !g_live_cap ? 4096 : (live + 1) * 4 > g_live_cap ? g_live_cap * 2 : g_live_cap;
   live_entry *n = mmap(0, cap * sizeof *n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (n == MAP_FAILED) return 0;
   size_t used = 0;
@@ -237,15 +243,18 @@ static int live_grow(void) {
   return 1;
 }
 
+static live_entry *live_find(uintptr_t key);
+
 static void live_put(uintptr_t key, bucket *b, uint64_t size) {
-  if ((g_live_used + 1) * 2 > g_live_cap && !live_grow()) return;
-  size_t j = live_slot(key, g_live_cap);
-  while (g_live[j].key > 1 && g_live[j].key != key) j = (j + 1) & (g_live_cap - 1);
-  if (g_live[j].key == key) { /* the allocator reused an address we missed the free of */
-    g_live[j].b = b;
-    g_live[j].size = size;
+  live_entry *e = live_find(key);
+  if (e) { /* the allocator reused an address whose free we did not see */
+    e->b = b;
+    e->size = size;
     return;
   }
+  if ((g_live_used + 1) * 2 > g_live_cap && !live_grow()) return;
+  size_t j = live_slot(key, g_live_cap);
+  while (g_live[j].key > 1) j = (j + 1) & (g_live_cap - 1); /* first empty or deleted slot */
   if (g_live[j].key == 0) g_live_used++;
   g_live[j] = (live_entry){key, b, size};
   atomic_fetch_add_explicit(&g_filter[filter_index(key)], 1, memory_order_relaxed);
@@ -285,7 +294,8 @@ static void record_sample(thread_state *t, void *p, size_t size, uintptr_t fp) {
 
 void llgi_mprof_malloc(void *p, size_t size, uintptr_t fp) {
   int64_t rate = atomic_load_explicit(&g_rate, memory_order_relaxed);
-  if (rate <= 0 || !p) return;
+  /* gc never samples (nor counts down for) a zero-size allocation. */
+  if (rate <= 0 || !p || size == 0) return;
   thread_state *t = &t_state;
   if (t->busy) return;
   uint32_t epoch = atomic_load_explicit(&g_seed_epoch, memory_order_relaxed);
@@ -399,7 +409,7 @@ void llgi_mprof_reset(void) {
   g_allbuckets = 0;
   if (g_chunks) {
     g_chunk_cur = g_chunks;
-    g_chunks->used = (sizeof(chunk) + 15) & ~(size_t)15;
+    g_chunks->used = CHUNK_HEADER;
   }
   if (g_live) memset(g_live, 0, g_live_cap * sizeof *g_live);
   g_live_used = 0;
