@@ -155,6 +155,27 @@ export class Module {
     }
   }
 
+  /**
+   * Calls the exported function `name` with up to six integer or pointer
+   * arguments, and returns its integer (or pointer) result as a bigint. Unlike
+   * func(), the call runs on the calling thread's own stack. koffi switches to
+   * a stack of its own, and runtimes that scan the stack, such as the Boehm GC
+   * that llgo modules use, cannot live with that. A function returning void
+   * gives an unspecified value.
+   */
+  call(name: string, ...args: (number | bigint)[]): bigint {
+    this.checkOpen();
+    if (args.length > 6) throw new LlgiError('LLGI_BAD_ARGUMENT', `call() passes at most 6 integer arguments, got ${args.length}`);
+    const addr = native().dlsym(this.handle, name);
+    if (addr === null) throw new LlgiError('LLGI_BAD_ARGUMENT', `${this.path} exports no ${name}`);
+    const a = new BigInt64Array(6);
+    args.forEach((x, i) => {
+      if (typeof x === 'number' && !Number.isSafeInteger(x)) throw new LlgiError('LLGI_BAD_ARGUMENT', `call(${name}) argument ${i} is not an integer: ${x}`);
+      a[i] = BigInt.asIntN(64, BigInt(x));
+    });
+    return native().callInt(addr, a);
+  }
+
   /** Unregisters and dlcloses. pcs captured before stay symbolizable with callersFrames(). */
   close(): void {
     if (this.closedFlag) return;

@@ -26,7 +26,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -35,6 +35,8 @@ export interface NativeAddon {
   dlopen(path: string): LoadedImage;
   dlclose(handle: bigint): boolean;
   dlsym(handle: bigint, name: string): bigint | null;
+  /** Calls address(args...) on this thread's stack: up to 6 integer/pointer arguments, an integer result. */
+  callInt(address: bigint, args: BigInt64Array): bigint;
   register(handle: bigint, base: bigint, ranges: BigUint64Array, table: NativeTable, id: number): { slots: number[]; hooks: boolean };
   unregister(handle: bigint, base: bigint, slots: number[]): void;
   traceBegin(maxPcs: number, maxStacks: number, maxDepth: number): unknown;

@@ -131,6 +131,22 @@ Napi::Value Dlsym(const Napi::CallbackInfo& info) {
   return p ? Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p))).As<Napi::Value>() : env.Null();
 }
 
+// callInt(address: bigint, args: BigInt64Array) -> bigint. Calls a function
+// taking up to six integer or pointer arguments and returning one, on THIS
+// thread's stack: unlike koffi, which switches to a stack of its own, so a
+// module whose runtime scans the stack (the Boehm GC) sees a normal stack.
+// SysV x86-64 and AAPCS64 pass these in registers, so extra arguments are
+// ignored by a callee that takes fewer.
+Napi::Value CallInt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto fn = reinterpret_cast<int64_t (*)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t)>(
+      static_cast<uintptr_t>(BigIntArg(info[0])));
+  auto args = info[1].As<Napi::BigInt64Array>();
+  int64_t a[6] = {0, 0, 0, 0, 0, 0};
+  for (size_t i = 0; i < args.ElementLength() && i < 6; i++) a[i] = args[i];
+  return Napi::BigInt::New(env, fn(a[0], a[1], a[2], a[3], a[4], a[5]));
+}
+
 // The module's own hook table: dlsym also searches its dependencies, so the
 // symbol must lie inside this image (dladdr names the object it is in).
 struct llgi_hooks* HooksOf(void* handle, uintptr_t base) {
@@ -263,6 +279,7 @@ void InitLive(Napi::Env env, Napi::Object exports) {
   exports.Set("dlopen", Napi::Function::New(env, Dlopen));
   exports.Set("dlclose", Napi::Function::New(env, Dlclose));
   exports.Set("dlsym", Napi::Function::New(env, Dlsym));
+  exports.Set("callInt", Napi::Function::New(env, CallInt));
   exports.Set("register", Napi::Function::New(env, Register));
   exports.Set("unregister", Napi::Function::New(env, Unregister));
   exports.Set("traceBegin", Napi::Function::New(env, TraceBegin));

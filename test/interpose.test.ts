@@ -375,3 +375,35 @@ testWith(['gcc', 'readelf'], 'a plain load() interposes at the default rate; rat
   m.close();
   t.false(mappings().some((x) => x.path === so), 'close() restored and unloaded the image');
 });
+
+// ---- Boehm GC end to end, called on the thread's own stack (Module.call) -----------------------------
+
+testWith([...GC_VARIANT.tools], 'Boehm GC through Module.call: GC_malloc sampled per line at rate 1, collected objects counted as frees', (t) => {
+  const m = load(build(GC_VARIANT, 'e2e'));
+  const rate0 = memProfileRate();
+  const text = fs.readFileSync(GC_SRC, 'utf8');
+  const dropLine = markerLine(GC_SRC, text, '@alloc:gc-drop');
+  const keepLine = markerLine(GC_SRC, text, '@alloc:gc-keep');
+  try {
+    setMemProfileRate(1);
+    resetMemProfile();
+    m.call('ig_init'); // GC_init's first collection scans this thread's real stack: no crash
+    t.is(m.call('ig_alloc_drop', 200, 32), 1n);
+    t.is(m.call('ig_alloc_keep', 10, 48), 1n);
+    m.call('ig_collect');
+    m.call('ig_collect');
+    gc(); // publish, as runtime.GC()
+    const at = (line: number) => memProfile({ inuseZero: true }).filter((r) => r.frames()[0]?.file === GC_SRC && r.frames()[0]?.line === line);
+    const drop = at(dropLine);
+    const keep = at(keepLine);
+    t.is(drop.reduce((n, r) => n + r.allocObjects, 0), 200, 'every GC_malloc at the drop line was sampled');
+    t.is(keep.reduce((n, r) => n + r.allocObjects, 0), 10, 'every GC_malloc_atomic at the keep line was sampled');
+    t.is(keep.reduce((n, r) => n + r.freeObjects, 0), 0, 'objects still referenced are not counted as freed');
+    // The collector is conservative: most, not necessarily all, unreferenced objects are collected.
+    const freed = drop.reduce((n, r) => n + r.freeObjects, 0);
+    t.log(`${freed} of 200 dropped objects counted as freed after two collections`);
+    t.true(freed >= 100 && freed <= 200, `finalizers reported most dropped objects (${freed})`);
+  } finally {
+    setMemProfileRate(rate0);
+  }
+});
