@@ -27,11 +27,6 @@ namespace {
 std::mutex g_mutex;
 std::map<uint64_t, std::unique_ptr<llgi_interpose_state>> g_states;
 
-uint64_t HandleOf(const Napi::Value& v) {
-  bool lossless = true;
-  return v.As<Napi::BigInt>().Uint64Value(&lossless);
-}
-
 Napi::Object Describe(Napi::Env env, const llgi_interpose_state& st) {
   Napi::Array slots = Napi::Array::New(env, st.nslots);
   for (uint32_t i = 0; i < st.nslots; i++) {
@@ -55,7 +50,7 @@ Napi::Object Describe(Napi::Env env, const llgi_interpose_state& st) {
 // interpose(handle) -> {patched, skipped, slots: [{symbol, kind, addr, original, wrapper, relro}]}.
 Napi::Value Interpose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uint64_t key = HandleOf(info[0]);
+  uint64_t key = BigIntArg(info[0]);
   struct link_map* lm = nullptr;
   if (dlinfo(reinterpret_cast<void*>(static_cast<uintptr_t>(key)), RTLD_DI_LINKMAP, &lm) != 0 || !lm) {
     ThrowCoded(env, "LLGI_BAD_ARGUMENT", "interpose: not a loaded module handle");
@@ -84,7 +79,7 @@ Napi::Value Interpose(const Napi::CallbackInfo& info) {
 // restore(handle) -> number of slots written back (0 when not interposed).
 Napi::Value Restore(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uint64_t key = HandleOf(info[0]);
+  uint64_t key = BigIntArg(info[0]);
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = g_states.find(key);
   if (it == g_states.end()) return Napi::Number::New(env, 0);

@@ -29,11 +29,6 @@ extern "C" {
 namespace llgi {
 namespace {
 
-uint64_t BigIntArg(const Napi::Value& v) {
-  bool lossless = true;
-  return v.As<Napi::BigInt>().Uint64Value(&lossless);
-}
-
 void* HandleArg(const Napi::Value& v) { return reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(v))); }
 
 // What dl_iterate_phdr tells about one loaded object.

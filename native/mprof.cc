@@ -1,6 +1,8 @@
 // mprof.cc: the heap profile's controls and records (runtime/src/mprof.c).
 #include "mprof.h"
 
+#include "table.h"
+
 #include <vector>
 
 extern "C" {
@@ -20,8 +22,7 @@ Napi::Value Rate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Seed(const Napi::CallbackInfo& info) {
-  bool lossless = true;
-  llgi_mprof_seed(info[0].As<Napi::BigInt>().Uint64Value(&lossless));
+  llgi_mprof_seed(BigIntArg(info[0]));
   return info.Env().Undefined();
 }
 

@@ -15,6 +15,12 @@ namespace llgi {
 // Throws a JS Error carrying `code` (an LlgiErrorCode); lib/ rewraps it.
 void ThrowCoded(Napi::Env env, const char* code, const char* msg);
 
+// A bigint argument as uint64 (addresses, handles, seeds); lib/ validates ranges.
+inline uint64_t BigIntArg(const Napi::Value& v) {
+  bool lossless = true;
+  return v.As<Napi::BigInt>().Uint64Value(&lossless);
+}
+
 // An adopted table plus a reference that keeps its Buffer alive: lookups read
 // the Buffer in place, so it must outlive the handle.
 class Table : public Napi::ObjectWrap<Table> {
@@ -63,10 +69,7 @@ class Table : public Napi::ObjectWrap<Table> {
 
   // findFunc(addr: bigint) -> function index or -1.
   Napi::Value FindFunc(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    bool lossless = true;
-    uint64_t addr = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-    return Napi::Number::New(env, static_cast<double>(llgi_table_findfunc(&table_, addr)));
+    return Napi::Number::New(info.Env(), static_cast<double>(llgi_table_findfunc(&table_, BigIntArg(info[0]))));
   }
 
   // frames(addrs: BigUint64Array, count, returnAddresses: boolean, out: Uint32Array)
