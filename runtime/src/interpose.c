@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "llgi_mprof.h"
+#include "mprof_fast.h"
 
 /* The sampler's "is p a remembered sample" (needed only for the Boehm GC
  * finalizers; without it GC collections are simply not counted as frees). */
@@ -102,16 +103,11 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 #define NO_TAIL() __asm__ __volatile__("" ::: "memory")
 #define WRAPPER static __attribute__((noinline, used))
 
-static inline void report_alloc(void *p, size_t size, uintptr_t fp) {
-  if (!p) return;
-  int e = errno;
-  llgi_mprof_malloc(p, size, fp);
-  errno = e;
-}
+/* The sampler's fast paths are inline (mprof_fast.h): an allocation that is
+ * not sampled costs a few loads here, and leaves errno alone. */
+static inline void report_alloc(void *p, size_t size, uintptr_t fp) { llgi_mprof_malloc_fast(p, size, fp); }
 
-static inline void report_free(void *p) {
-  if (p) llgi_mprof_free(p);
-}
+static inline void report_free(void *p) { llgi_mprof_free_fast(p); }
 
 /* Boehm GC: a sampled collectable object gets a no-order finalizer whose run
  * counts as its free (llgi_interpose.h). */

@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE
 #include "llgi_mprof.h"
+#include "mprof_fast.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,20 +23,14 @@
 
 /* ---- sampling decision (gc: malloc.go nextSample / fastexprand) ------------ */
 
-static _Atomic int64_t g_rate = LLGI_MPROF_DEFAULT_RATE;
+LLGI_HIDDEN _Atomic int64_t llgi_mprof_rate_ = LLGI_MPROF_DEFAULT_RATE;
 /* llgi_mprof_seed bumps the epoch; a thread reseeds when it sees a new one. */
 static _Atomic uint64_t g_seed;
-static _Atomic uint32_t g_seed_epoch = 1;
+LLGI_HIDDEN _Atomic uint32_t llgi_mprof_epoch_ = 1;
 static _Atomic uint32_t g_thread_order;
 
-/* One thread's sampling state (gc keeps nextSample per P; we have no Ps). */
-typedef struct thread_state {
-  int64_t next;     /* bytes left before the next sample */
-  uint64_t rng;     /* wyrand state */
-  uint32_t epoch;   /* seed epoch the state was drawn under; 0 = not started */
-  int busy;         /* inside the sampler: its own work is never sampled */
-} thread_state;
-static __thread thread_state t_state;
+typedef llgi_mprof_thread thread_state;
+LLGI_HIDDEN __thread llgi_mprof_thread llgi_mprof_thread_;
 
 /* gc's wyrand fastrand32 over a per-thread 64-bit state. */
 static uint32_t fastrand32(thread_state *t) {
@@ -200,15 +196,14 @@ static bucket *find_bucket(const uintptr_t *stk, uint32_t n, uint64_t size) {
 
 /* ---- the live-pointer map: sampled pointer -> bucket --------------------------- */
 
-/* A counting filter in front of the map: a free whose filter counter is 0 was
- * never sampled, and returns without the lock. */
-#define FILTER_BITS 16
-static _Atomic uint16_t g_filter[1u << FILTER_BITS];
-static _Atomic int64_t g_live_count;
-
-static uint32_t filter_index(uintptr_t p) {
-  return (uint32_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - FILTER_BITS));
-}
+/* The counting filter in front of the map (mprof_fast.h) and the number of
+ * live sampled pointers. */
+#define FILTER_BITS LLGI_MPROF_FILTER_BITS
+LLGI_HIDDEN _Atomic uint16_t llgi_mprof_filter_[1u << FILTER_BITS];
+LLGI_HIDDEN _Atomic int64_t llgi_mprof_live_;
+#define g_filter llgi_mprof_filter_
+#define g_live_count llgi_mprof_live_
+#define filter_index llgi_mprof_filter_index
 
 typedef struct live_entry {
   uintptr_t key; /* 0 empty, 1 deleted */
@@ -278,6 +273,7 @@ static memrec *pending(bucket *b) { return &b->future[(g_cycle + 2) % 3]; }
 
 static void record_sample(thread_state *t, void *p, size_t size, uintptr_t fp) {
   uintptr_t stk[LLGI_MPROF_MAX_STACK];
+  int saved_errno = errno; /* an allocation's caller may read errno after it */
   t->busy = 1;
   int n = llgi_walk(fp, 0, stk, LLGI_MPROF_MAX_STACK);
   pthread_mutex_lock(&g_mu);
@@ -290,15 +286,16 @@ static void record_sample(thread_state *t, void *p, size_t size, uintptr_t fp) {
   }
   pthread_mutex_unlock(&g_mu);
   t->busy = 0;
+  errno = saved_errno;
 }
 
 void llgi_mprof_malloc(void *p, size_t size, uintptr_t fp) {
-  int64_t rate = atomic_load_explicit(&g_rate, memory_order_relaxed);
+  int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
   /* gc never samples (nor counts down for) a zero-size allocation. */
   if (rate <= 0 || !p || size == 0) return;
-  thread_state *t = &t_state;
+  thread_state *t = &llgi_mprof_thread_;
   if (t->busy) return;
-  uint32_t epoch = atomic_load_explicit(&g_seed_epoch, memory_order_relaxed);
+  uint32_t epoch = atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed);
   if (t->epoch != epoch) start_thread(t, epoch, rate);
   if (rate != 1 && (int64_t)size < t->next) {
     t->next -= (int64_t)size;
@@ -335,13 +332,13 @@ int llgi_mprof_sampled(const void *p) {
   return found;
 }
 
-void llgi_mprof_set_rate(int64_t rate) { atomic_store_explicit(&g_rate, rate, memory_order_relaxed); }
-int64_t llgi_mprof_rate(void) { return atomic_load_explicit(&g_rate, memory_order_relaxed); }
+void llgi_mprof_set_rate(int64_t rate) { atomic_store_explicit(&llgi_mprof_rate_, rate, memory_order_relaxed); }
+int64_t llgi_mprof_rate(void) { return atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed); }
 
 void llgi_mprof_seed(uint64_t seed) {
   atomic_store_explicit(&g_seed, seed, memory_order_release);
   atomic_store_explicit(&g_thread_order, 0, memory_order_relaxed);
-  atomic_fetch_add_explicit(&g_seed_epoch, 1, memory_order_release);
+  atomic_fetch_add_explicit(&llgi_mprof_epoch_, 1, memory_order_release);
 }
 
 /* ---- publication (gc: mProf_NextCycle, mProf_Flush, mProf_PostSweep) ------------ */

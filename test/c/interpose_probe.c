@@ -46,6 +46,21 @@ static int g_nlive;
 static int g_unknown_frees;
 static int g_recording = 1;
 
+/* The sampler state the wrappers' inline fast paths read (runtime/src/mprof_fast.h),
+ * set so that every event reaches the stand-ins below: rate 1 never takes the
+ * countdown path, and a live count and filter that are never zero send every
+ * free on. */
+#include "../../runtime/src/mprof_fast.h"
+_Atomic int64_t llgi_mprof_rate_ = 1;
+_Atomic uint32_t llgi_mprof_epoch_ = 1;
+_Atomic int64_t llgi_mprof_live_ = 1;
+_Atomic uint16_t llgi_mprof_filter_[1u << LLGI_MPROF_FILTER_BITS];
+__thread llgi_mprof_thread llgi_mprof_thread_;
+
+__attribute__((constructor)) static void fill_filter(void) {
+  for (size_t i = 0; i < (1u << LLGI_MPROF_FILTER_BITS); i++) llgi_mprof_filter_[i] = 1;
+}
+
 void llgi_mprof_malloc(void *p, size_t size, uintptr_t fp) {
   if (!g_recording || !p || g_nev == MAX_EVENTS) return;
   g_ev[g_nev++] = (event){'m', HIDE(p), size, ((const uintptr_t *)fp)[1]};

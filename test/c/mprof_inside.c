@@ -132,7 +132,7 @@ static int thresholds(int64_t rate, uint64_t n, uint64_t seed) {
   llgi_mprof_malloc(object, huge, (uintptr_t)__builtin_frame_address(0));
   for (uint64_t i = 0; i < n; i++) {
     llgi_mprof_malloc(object, huge, (uintptr_t)__builtin_frame_address(0));
-    int64_t d = t_state.next;
+    int64_t d = llgi_mprof_thread_.next;
     if (d < INT32_MIN || d > INT32_MAX) return 3;
     out[i] = (int32_t)d;
   }

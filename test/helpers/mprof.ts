@@ -51,10 +51,13 @@ export function line(source: string, marker: string): number {
 
 /**
  * test/c/mprof_inside.c, which #includes runtime/src/mprof.c: compile() keys
- * its cache by the listed sources only, so mprof.c's digest goes into a -D.
+ * its cache by the listed sources only, so the digest of mprof.c and its
+ * internal header goes into a -D.
  */
 export function insideHarness(cc: Compiler): string {
-  const digest = createHash('sha256').update(fs.readFileSync(path.join(RUNTIME_SRC, 'mprof.c'))).digest('hex').slice(0, 16);
+  const h = createHash('sha256');
+  for (const f of ['mprof.c', 'mprof_fast.h']) h.update(fs.readFileSync(path.join(RUNTIME_SRC, f)));
+  const digest = h.digest('hex').slice(0, 16);
   return compile({
     compiler: compilerPath(cc),
     kind: 'exe',

@@ -1,0 +1,3 @@
+module llgi/benchalloc
+
+go 1.26

@@ -1,0 +1,63 @@
+/*
+ * mprof_fast.h: the sampler's no-sample fast paths, inlined into the
+ * interposer's wrappers (runtime/src/interpose.c) so that an allocation that is
+ * not sampled costs a few loads and no call. Internal to the runtime: the
+ * state is defined in mprof.c with hidden visibility, and the thread state
+ * uses initial-exec TLS (a single %fs-relative load, not __tls_get_addr).
+ *
+ * Same guarantees as llgi_mprof_malloc / llgi_mprof_free (llgi_mprof.h).
+ */
+#ifndef LLGI_MPROF_FAST_H
+#define LLGI_MPROF_FAST_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llgi_mprof.h"
+
+#define LLGI_HIDDEN __attribute__((visibility("hidden")))
+
+/* One thread's sampling state (gc keeps nextSample per P; we have no Ps). */
+typedef struct llgi_mprof_thread {
+  int64_t next;   /* bytes left before the next sample */
+  uint64_t rng;   /* wyrand state */
+  uint32_t epoch; /* seed epoch the state was drawn under; 0 = not started */
+  int busy;       /* inside the sampler: its own work is never sampled */
+} llgi_mprof_thread;
+
+/* A counting filter over sampled, not yet freed pointers: a free whose
+ * counter is 0 was never sampled. 2^14 u16 counters: 32 KiB, cache-friendly. */
+#define LLGI_MPROF_FILTER_BITS 14
+
+extern LLGI_HIDDEN _Atomic int64_t llgi_mprof_rate_;
+extern LLGI_HIDDEN _Atomic uint32_t llgi_mprof_epoch_;
+extern LLGI_HIDDEN _Atomic int64_t llgi_mprof_live_;
+extern LLGI_HIDDEN _Atomic uint16_t llgi_mprof_filter_[1u << LLGI_MPROF_FILTER_BITS];
+extern LLGI_HIDDEN __thread llgi_mprof_thread llgi_mprof_thread_ __attribute__((tls_model("initial-exec")));
+
+static inline uint32_t llgi_mprof_filter_index(uintptr_t p) {
+  return (uint32_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - LLGI_MPROF_FILTER_BITS));
+}
+
+/* llgi_mprof_malloc, with the common "count down, no sample" case inline. */
+static inline void llgi_mprof_malloc_fast(void *p, size_t size, uintptr_t fp) {
+  int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
+  if (rate <= 0 || !p || size == 0) return;
+  llgi_mprof_thread *t = &llgi_mprof_thread_;
+  if (rate != 1 && (int64_t)size < t->next && !t->busy &&
+      t->epoch == atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed)) {
+    t->next -= (int64_t)size;
+    return;
+  }
+  llgi_mprof_malloc(p, size, fp);
+}
+
+/* llgi_mprof_free, with "this pointer was never sampled" answered inline. */
+static inline void llgi_mprof_free_fast(void *p) {
+  if (!p || atomic_load_explicit(&llgi_mprof_live_, memory_order_acquire) == 0) return;
+  if (atomic_load_explicit(&llgi_mprof_filter_[llgi_mprof_filter_index((uintptr_t)p)], memory_order_relaxed) == 0) return;
+  llgi_mprof_free(p);
+}
+
+#endif /* LLGI_MPROF_FAST_H */
