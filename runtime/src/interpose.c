@@ -147,12 +147,19 @@ static void gc_unwatch(void *p, int debug) {
 }
 
 /* size -> pointer */
-#define ALLOC1(n)                                       \
-  WRAPPER void *w_##n(size_t size) {                    \
-    void *p = REAL(n, void *(*)(size_t))(size);         \
-    report_alloc(p, size, FP());                        \
-    NO_TAIL();                                          \
-    return p;                                           \
+/* The hottest wrappers (malloc, operator new, free, delete) decide first and
+ * jump straight to the real function when nothing is to be reported: with
+ * sibling calls and shrink-wrapping (the addon's -O3), that path is a tail
+ * jump and sets up no frame. Otherwise they keep their frame and report from
+ * it, so the sample's stack starts at the module's call site whatever the
+ * compiler did with the fast path. */
+#define ALLOC1(n)                                                               \
+  WRAPPER void *w_##n(size_t size) {                                            \
+    if (llgi_mprof_alloc_skips(size)) return REAL(n, void *(*)(size_t))(size);  \
+    void *p = REAL(n, void *(*)(size_t))(size);                                 \
+    report_alloc(p, size, FP());                                                \
+    NO_TAIL();                                                                  \
+    return p;                                                                   \
   }
 /* (size, const std::nothrow_t&) */
 #define ALLOC_NT(n)                                                 \
@@ -187,15 +194,23 @@ static void gc_unwatch(void *p, int debug) {
     return p;                                                   \
   }
 /* Frees report before the real call. (p) */
-#define FREE1(n)                          \
-  WRAPPER void w_##n(void *p) {           \
-    report_free(p);                       \
-    REAL(n, void (*)(void *))(p);         \
-    NO_TAIL();                            \
+#define FREE1(n)                                  \
+  WRAPPER void w_##n(void *p) {                   \
+    if (llgi_mprof_free_skips(p)) {               \
+      REAL(n, void (*)(void *))(p);               \
+      return;                                     \
+    }                                             \
+    report_free(p);                               \
+    REAL(n, void (*)(void *))(p);                 \
+    NO_TAIL();                                    \
   }
 /* (p, size_t): sized delete, aligned delete */
 #define FREE_Z(n)                                 \
   WRAPPER void w_##n(void *p, size_t a) {         \
+    if (llgi_mprof_free_skips(p)) {               \
+      REAL(n, void (*)(void *, size_t))(p, a);    \
+      return;                                     \
+    }                                             \
     report_free(p);                               \
     REAL(n, void (*)(void *, size_t))(p, a);      \
     NO_TAIL();                                    \

@@ -40,6 +40,32 @@ static inline uint32_t llgi_mprof_filter_index(uintptr_t p) {
   return (uint32_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - LLGI_MPROF_FILTER_BITS));
 }
 
+/*
+ * The decision before the call: 1 when an allocation of `size` will not be
+ * sampled, and then it is already counted down, so a wrapper can jump straight
+ * to the real function (no frame, no return through the wrapper). 0: the
+ * wrapper takes its slow path, which calls the real function and then
+ * llgi_mprof_malloc (which decides the same way and samples). gc decides on
+ * the size alone, so deciding before the allocation exists is equivalent.
+ */
+static inline int llgi_mprof_alloc_skips(size_t size) {
+  int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
+  if (rate <= 0 || size == 0) return 1;
+  llgi_mprof_thread *t = &llgi_mprof_thread_;
+  if (rate != 1 && (int64_t)size < t->next && !t->busy &&
+      t->epoch == atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed)) {
+    t->next -= (int64_t)size;
+    return 1;
+  }
+  return 0;
+}
+
+/* 1 when freeing p needs no report: p was certainly never sampled. */
+static inline int llgi_mprof_free_skips(void *p) {
+  return !p || atomic_load_explicit(&llgi_mprof_live_, memory_order_acquire) == 0 ||
+         atomic_load_explicit(&llgi_mprof_filter_[llgi_mprof_filter_index((uintptr_t)p)], memory_order_relaxed) == 0;
+}
+
 /* llgi_mprof_malloc, with the common "count down, no sample" case inline. */
 static inline void llgi_mprof_malloc_fast(void *p, size_t size, uintptr_t fp) {
   int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
@@ -55,9 +81,7 @@ static inline void llgi_mprof_malloc_fast(void *p, size_t size, uintptr_t fp) {
 
 /* llgi_mprof_free, with "this pointer was never sampled" answered inline. */
 static inline void llgi_mprof_free_fast(void *p) {
-  if (!p || atomic_load_explicit(&llgi_mprof_live_, memory_order_acquire) == 0) return;
-  if (atomic_load_explicit(&llgi_mprof_filter_[llgi_mprof_filter_index((uintptr_t)p)], memory_order_relaxed) == 0) return;
-  llgi_mprof_free(p);
+  if (!llgi_mprof_free_skips(p)) llgi_mprof_free(p);
 }
 
 #endif /* LLGI_MPROF_FAST_H */
