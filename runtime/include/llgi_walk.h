@@ -2,11 +2,13 @@
  * llgi_walk.h: the frame-pointer walk (x86-64 and aarch64: [fp] is the saved
  * frame pointer, [fp+8] the return address).
  *
- * A walk reads memory only inside the current thread's stack (bounds from
- * pthread attributes, cached per thread), or, when it starts on another stack
- * (koffi runs calls on its own mmap'd stack), inside the read-write mapping
- * holding its start frame; and only upward from the frame it starts at, so
- * every read lands on mapped memory even when frames are corrupted. It stops at: a frame pointer outside the stack, misaligned, not
+ * A walk reads memory only upward from the frame it starts at, and only
+ * inside the current thread's stack (bounds from pthread attributes, cached
+ * per thread). When it starts on another stack (koffi runs calls on its own
+ * mmap'd stack), it reads each frame record with process_vm_readv, which
+ * fails instead of faulting; where that system call is refused, it stays
+ * inside the read-write mapping holding its start frame. Either way no read
+ * can fault, even when frames are corrupted. It stops at: a frame pointer outside the stack, misaligned, not
  * strictly increasing, or more than LLGI_WALK_MAX_STEP above the previous one;
  * a return address outside the registered modules (llgi_registry.h); or when
  * `max` pcs are written.

@@ -2,15 +2,24 @@
  * walk.c: the frame-pointer walk (llgi_walk.h).
  *
  * Safety argument: the walk starts at a live frame of the calling thread and
- * only moves to strictly higher frame pointers that stay inside the stack it
- * started on (the thread's own, or the read-write mapping holding the start
- * frame, see stackmap.c), so every load is from mapped memory between the
- * current frame and that stack's top, whatever garbage the frames hold.
+ * only moves to strictly higher frame pointers. On the thread's own stack it
+ * stays inside the stack's bounds, so every load is from mapped memory between
+ * the current frame and the stack's top, whatever garbage the frames hold.
+ * Started on another stack (koffi runs calls on an mmap'd stack of its own),
+ * it reads each frame record with process_vm_readv, which fails instead of
+ * faulting on unmapped memory: one system call per frame (about 0.3 us). Where
+ * that call is refused (seccomp), the bounds come from the read-write mapping
+ * holding the start frame (stackmap.c: a /proc/self/maps scan per walk).
  */
 #define _GNU_SOURCE
 #include "llgi_walk.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <stdatomic.h>
 
 #include "llgi_registry.h"
 #include "stackmap.h"
@@ -34,14 +43,44 @@ void llgi_walk_prepare_thread(void) {
   pthread_attr_destroy(&attr);
 }
 
+/* process_vm_readv on ourselves: 1 works, 0 refused (then stackmap bounds), -1 untried. */
+static _Atomic int g_vm_read = -1;
+
+/* Copies the frame record at fp without risking a fault. 1 on success; 0 when
+ * the memory is not readable; -1 when the system call itself is refused. */
+static int safe_record(uintptr_t fp, uintptr_t rec[2]) {
+  struct iovec local = {rec, 2 * sizeof(uintptr_t)};
+  struct iovec remote = {(void *)fp, 2 * sizeof(uintptr_t)};
+  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  if (r == (ssize_t)(2 * sizeof(uintptr_t))) return 1;
+  return r < 0 && (errno == ENOSYS || errno == EPERM) ? -1 : 0;
+}
+
 /* The walk itself, inlined into both entry points so llgi_callers pays for
  * one call, not two. */
 static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, uintptr_t *pcs, int max) {
   if (!t_stack_hi) llgi_walk_prepare_thread();
   uintptr_t lo = t_stack_lo, hi = t_stack_hi;
-  /* Started on another stack (an FFI's own stack, a coroutine): the walk may
-   * read up to the end of the mapping that holds the start frame. */
-  if ((fp < lo || fp >= hi) && !llgi_stackmap_find(fp, &lo, &hi)) return 0;
+  /* Started on another stack (an FFI's own stack, a coroutine): safe reads,
+   * or else the bounds of the mapping that holds the start frame. */
+  int safe = 0;
+  if (fp < lo || fp >= hi) {
+    int saved_errno = errno;
+    if (atomic_load_explicit(&g_vm_read, memory_order_relaxed) != 0) {
+      uintptr_t probe[2];
+      int r = safe_record(fp, probe);
+      if (r >= 0) atomic_store_explicit(&g_vm_read, 1, memory_order_relaxed);
+      else atomic_store_explicit(&g_vm_read, 0, memory_order_relaxed);
+      safe = r >= 0;
+    }
+    errno = saved_errno;
+    if (safe) {
+      lo = 0;
+      hi = UINTPTR_MAX;
+    } else if (!llgi_stackmap_find(fp, &lo, &hi)) {
+      return 0;
+    }
+  }
   if (!hi) return 0; /* bounds unknown: reading anything would be a guess */
   int n = 0;
   /* The range of the last registry hit: consecutive frames are mostly in one
@@ -54,8 +93,20 @@ static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, ui
   }
   while (n < max) {
     if (fp < lo || fp >= hi - 2 * sizeof(uintptr_t) || (fp & (sizeof(uintptr_t) - 1))) break;
-    const uintptr_t *rec = (const uintptr_t *)fp;
-    uintptr_t next = rec[0], ret = rec[1];
+    uintptr_t next, ret;
+    if (safe) {
+      uintptr_t rec[2];
+      int saved_errno = errno;
+      int ok = safe_record(fp, rec) == 1;
+      errno = saved_errno;
+      if (!ok) break;
+      next = rec[0];
+      ret = rec[1];
+    } else {
+      const uintptr_t *rec = (const uintptr_t *)fp;
+      next = rec[0];
+      ret = rec[1];
+    }
     if ((ret < cur.lo || ret >= cur.hi) && !llgi_registry_find(ret, &cur)) break;
     if (skip > 0) skip--;
     else pcs[n++] = ret;
