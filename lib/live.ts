@@ -85,7 +85,7 @@ export class Module {
   private interposed = false;
 
   /** @internal use load() */
-  constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions) {
+  constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions, elf?: ElfFile) {
     this.id = nextId++;
     this.path = file;
     this.buildId = img.buildId;
@@ -100,7 +100,7 @@ export class Module {
     }
     this.textStart = lo;
     this.textEnd = hi;
-    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir);
+    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir, elf);
     this.sym = sym;
     this.tableSource = source;
     const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
@@ -216,7 +216,7 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   }
   let m: Module;
   try {
-    m = new Module(abs, img, opts);
+    m = new Module(abs, img, opts, elf);
   } catch (e) {
     native().dlclose(img.handle);
     throw e;

@@ -27,9 +27,10 @@ function cachePath(dir: string, buildId: string, size: number): string {
 /**
  * The module's table, adopted, with its runtime bias; from the cache when
  * possible. `buildId` is the loaded image's (from its PT_NOTE), so a cache hit
- * reads only the table file.
+ * reads only the table file; `elf`, when the caller already parsed the file,
+ * spares a cache miss a second read.
  */
-export function moduleTable(file: string, bias: bigint, buildId: string | null, cacheDir = tableCacheDir()): { sym: Symbolizer; source: TableSource } {
+export function moduleTable(file: string, bias: bigint, buildId: string | null, cacheDir = tableCacheDir(), elf?: ElfFile): { sym: Symbolizer; source: TableSource } {
   const key = buildId ? cachePath(cacheDir, buildId, fs.statSync(file).size) : undefined;
   if (key && fs.existsSync(key)) {
     try {
@@ -39,7 +40,7 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
       // Fall through: rebuild and replace the refused file.
     }
   }
-  const { table } = buildTable(ElfFile.open(file));
+  const { table } = buildTable(elf ?? ElfFile.open(file));
   if (key) {
     try {
       fs.mkdirSync(cacheDir, { recursive: true });

@@ -65,15 +65,17 @@ static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, ui
    * or else the bounds of the mapping that holds the start frame. */
   int safe = 0;
   if (fp < lo || fp >= hi) {
-    int saved_errno = errno;
-    if (atomic_load_explicit(&g_vm_read, memory_order_relaxed) != 0) {
+    /* Learn once whether process_vm_readv is allowed; afterwards the loop's
+     * own reads are the only system calls. */
+    int vm = atomic_load_explicit(&g_vm_read, memory_order_relaxed);
+    if (vm < 0) {
+      int saved_errno = errno;
       uintptr_t probe[2];
-      int r = safe_record(fp, probe);
-      if (r >= 0) atomic_store_explicit(&g_vm_read, 1, memory_order_relaxed);
-      else atomic_store_explicit(&g_vm_read, 0, memory_order_relaxed);
-      safe = r >= 0;
+      vm = safe_record(fp, probe) >= 0;
+      atomic_store_explicit(&g_vm_read, vm, memory_order_relaxed);
+      errno = saved_errno;
     }
-    errno = saved_errno;
+    safe = vm;
     if (safe) {
       lo = 0;
       hi = UINTPTR_MAX;
