@@ -7,7 +7,6 @@
 //
 //   node --import tsx bench/live.ts
 
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,11 +26,12 @@ const DEPTHS = [8, 32, 128];
 const GO = fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin' : null;
 
 // The brief's walk flags; -g and -fPIC of FIXTURE_FLAGS add nothing to a benchmark executable.
-// compile() hashes sources but not headers, so the headers' hash goes in as a define.
-const hdrHash = createHash('sha256');
-for (const h of fs.readdirSync(path.join(RT, 'include')).sort()) hdrHash.update(fs.readFileSync(path.join(RT, 'include', h)));
+// (compile() also hashes the headers of the -I and source directories.)
 const CFLAGS = ['-O2', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls',
-  `-I${path.join(RT, 'include')}`, `-DLLGI_HEADERS=0x${hdrHash.digest('hex').slice(0, 12)}`];
+  `-I${path.join(RT, 'include')}`];
+// The whole runtime links libm (the sampler's log2 table) and libdl (the
+// interposer); compile() puts flags before the sources, hence --no-as-needed.
+const RT_LIBS = ['-Wl,--no-as-needed', '-lm', '-ldl', '-lpthread'];
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 26 });
@@ -71,8 +71,8 @@ function main() {
   // then runs at libunwind's speed), so libunwind gets its own binary; ours
   // runs in both and its best counts. compile() puts flags before the
   // sources, hence --no-as-needed: nothing needs libunwind yet at that point.
-  const walkPlain = compile({ compiler: gcc, sources: walkSrc, kind: 'exe', replaceFlags: true, flags: CFLAGS, name: 'live-walk' });
-  const walkUnw = compile({ compiler: gcc, sources: walkSrc, kind: 'exe', replaceFlags: true, flags: [...CFLAGS, '-DWITH_LIBUNWIND', '-Wl,--no-as-needed', '-lunwind'], name: 'live-walk-unw' });
+  const walkPlain = compile({ compiler: gcc, sources: walkSrc, kind: 'exe', replaceFlags: true, flags: [...CFLAGS, ...RT_LIBS], name: 'live-walk' });
+  const walkUnw = compile({ compiler: gcc, sources: walkSrc, kind: 'exe', replaceFlags: true, flags: [...CFLAGS, '-DWITH_LIBUNWIND', ...RT_LIBS, '-lunwind'], name: 'live-walk-unw' });
   const lookupExe = compile({ compiler: gcc, sources: [path.join(__dirname, 'live-funcforpc.c'), path.join(RT, 'src', 'table.c')], kind: 'exe', replaceFlags: true, flags: CFLAGS, name: 'live-funcforpc' });
 
   const goEnv = { ...process.env, PATH: `${GO ?? ''}${path.delimiter}${process.env.PATH}`, GOTOOLCHAIN: 'local' };
