@@ -3,7 +3,9 @@
 // cannot disagree.
 
 import { ElfFile } from '../compiler/elf';
+import { gcName } from '../compiler/llgo/names';
 import { buildTable, type BuildOptions, type BuildReport } from '../compiler/table/build';
+import { ELEM_SIZE, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SYMTAB, H, SECTIONS } from '../compiler/table/format';
 import { AddressLike, parseAddress } from './address';
 import { adoptTable, type NativeTable } from './native';
 
@@ -21,6 +23,12 @@ export interface Frame {
   entry: bigint;
   /** True for a call inlined into the next frame. */
   inlined: boolean;
+  /** gc's spelling of `function` (llgo closures, generics, init and bound methods; docs/llgo.md). */
+  gcFunction: string;
+  /** Where `function` came from: llgo's funcinfo record, the ELF symbol table or DWARF. */
+  functionSource: 'llgo' | 'symtab' | 'dwarf';
+  /** Where `file`/`line` came from: llgo's record and statement anchors, DWARF, or nowhere. */
+  lineSource: 'llgo' | 'dwarf' | 'none';
 }
 
 export interface SymbolizeOptions {
@@ -43,6 +51,8 @@ export class Symbolizer {
   private readonly textStart: bigint;
   private readonly stringsOffset: number;
   private readonly names = new Map<number, string>();
+  private readonly gcNames = new Map<number, string>();
+  private readonly funcsOffset: number;
   private readonly entries = new Map<number, bigint>();
   /** Reused for every lookup, so a lookup allocates only its Frame objects. */
   private scratchIn = new BigUint64Array(16);
@@ -64,6 +74,7 @@ export class Symbolizer {
     const info = this.native.info();
     this.textStart = info.textStart;
     this.stringsOffset = info.stringsOffset;
+    this.funcsOffset = table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf('funcs'));
   }
 
   /** Reads an ELF binary and builds its table (LLGI_IO, LLGI_NOT_ELF, ... on bad input). */
@@ -91,6 +102,15 @@ export class Symbolizer {
       const at = this.stringsOffset + off;
       s = this.table.toString('utf8', at, this.table.indexOf(0, at));
       this.names.set(off, s);
+    }
+    return s;
+  }
+
+  private gcName(off: number): string {
+    let s = this.gcNames.get(off);
+    if (s === undefined) {
+      s = gcName(this.str(off));
+      this.gcNames.set(off, s);
     }
     return s;
   }
@@ -124,13 +144,21 @@ export class Symbolizer {
       const pc = (w[k++] ? pcs[i] - 1n : pcs[i]) + this.bias;
       const frames: Frame[] = [];
       for (let j = 0; j < n; j++, k += FRAME_WORDS) {
+        const inlined = w[k + 5] === 1;
+        const flags = this.table.readUInt32LE(this.funcsOffset + w[k + 3] * ELEM_SIZE.funcs + 32);
+        const llgoName = !inlined && (flags & FUNC_LLGO_NAME) !== 0;
+        const file = w[k + 1] === NONE ? '?' : this.str(w[k + 1]);
         frames.push({
           pc,
           function: this.str(w[k]),
-          file: w[k + 1] === NONE ? '?' : this.str(w[k + 1]),
+          file,
           line: w[k + 2],
           entry: this.entry(w[k + 4]),
-          inlined: w[k + 5] === 1,
+          inlined,
+          gcFunction: llgoName ? this.gcName(w[k]) : this.str(w[k]),
+          functionSource: llgoName ? 'llgo' : inlined || !(flags & FUNC_SYMTAB) ? 'dwarf' : 'symtab',
+          // The innermost frame's line is the row's; outer frames' lines are DWARF call sites.
+          lineSource: file === '?' ? 'none' : j === 0 && (flags & FUNC_LLGO_LINES) !== 0 ? 'llgo' : 'dwarf',
         });
       }
       out.push(frames);

@@ -20,6 +20,8 @@ import { paintUnit } from './inline';
 import { functionSymbols } from './symbols';
 import type { FuncModel, InlineNode, TableModel } from './model';
 import { writeTable } from './write';
+import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
+import { readLlgoTables, type LlgoTables } from '../llgo/read';
 
 export interface BuildReport {
   functions: number;
@@ -27,6 +29,8 @@ export interface BuildReport {
   compileUnits: number;
   lineRows: number;
   inlineNodes: number;
+  /** Functions named by llgo's funcinfo records, and where llgo's entries came from (docs/llgo.md). */
+  llgo?: { functions: number; prebuilt: boolean; statementSites: number };
   /** Problems that degraded the answer (e.g. corrupt DWARF: symbols without lines). */
   warnings: string[];
 }
@@ -145,6 +149,16 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
       f.declLine ??= d.declLine;
     }
   }
+  // llgo's funcinfo tables: names, and the functions a stripped binary only names there.
+  let llgo: LlgoTables | null = null;
+  try {
+    llgo = readLlgoTables(elf);
+  } catch (e) {
+    if (opts.strict || !isLlgiError(e, 'LLGI_LLGO_INVALID')) throw e;
+    warnings.push(`${e.message}; answering from the symbol table and DWARF`);
+  }
+  if (llgo) mergeLlgoFunctions(funcs, llgo);
+
   const list = [...funcs.values()].sort((a, b) => a.entry - b.entry);
   if (!list.length) throw new LlgiError('LLGI_TABLE_INVALID', `${elf.name}: no functions in the symbol table or DWARF`);
 
@@ -205,8 +219,9 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
     const p = pointsIn(paintNodes, pi, f.entry, hi, -1, (a, b) => a === b);
     pi = p.next;
     f.paints = p.points.map((x) => ({ pc: x.pc, node: x.value }));
-    rows += f.lines.length;
   });
+  if (llgo) mergeLlgoLines(list, llgo);
+  for (const f of list) rows += f.lines.length;
 
   return {
     model: { textStart, textEnd, funcs: list, nodes },
@@ -216,6 +231,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
       compileUnits: units.length,
       lineRows: rows,
       inlineNodes: nodes.length,
+      llgo: llgo ? { functions: list.filter((f) => f.llgoName).length, prebuilt: llgo.prebuilt, statementSites: llgo.lines.length } : undefined,
       warnings,
     },
   };

@@ -42,6 +42,10 @@ export const ELEM_SIZE: Record<SectionName, number> = {
 export const FUNC_SYMTAB = 0x1;
 export const FUNC_DWARF = 0x2;
 export const FUNC_SIZED = 0x4;
+/** The name is llgo's (its funcinfo record), not the symbol table's. */
+export const FUNC_LLGO_NAME = 0x8;
+/** The lines are llgo's (record line and statement anchors), not DWARF's. */
+export const FUNC_LLGO_LINES = 0x10;
 
 /** FNV-1a 32, the header checksum over every byte after the header. */
 export function fnv1a32(buf: Uint8Array, start = 0, end = buf.length): number {

@@ -23,6 +23,10 @@ export interface FuncModel {
   name: string;
   fromSymtab: boolean;
   fromDwarf: boolean;
+  /** The name is llgo's display name (compiler/llgo/merge.ts). */
+  llgoName?: boolean;
+  /** The lines are llgo's record line and statement anchors. */
+  llgoLines?: boolean;
   declFile?: string;
   declLine?: number;
   /** STT_FILE name of a local symbol: llvm-symbolizer's file fallback. */

@@ -42,6 +42,9 @@ extern "C" {
 #define LLGI_FUNC_SYMTAB 0x1u /* name comes from the ELF symbol table */
 #define LLGI_FUNC_DWARF 0x2u  /* a DWARF subprogram describes it */
 #define LLGI_FUNC_SIZED 0x4u  /* size is known (symbol st_size or DWARF range) */
+#define LLGI_FUNC_LLGO_NAME 0x8u  /* name from llgo's funcinfo record */
+#define LLGI_FUNC_LLGO_LINES 0x10u /* lines from llgo's record line and statement anchors */
+#define LLGI_FUNC_FLAGS 0x1fu
 
 /* On-disk records (little-endian, 4-byte aligned). */
 typedef struct llgi_bucket {

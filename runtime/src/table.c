@@ -175,7 +175,7 @@ int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_er
     uint64_t fo = at(t, f, 0, 1);
     if (bad_string(t, f->name, 0) || bad_string(t, f->decl_file, 1) || bad_string(t, f->sym_file, 1))
       REJECT("function string out of range", fo);
-    if (f->flags & ~(uint32_t)(LLGI_FUNC_SYMTAB | LLGI_FUNC_DWARF | LLGI_FUNC_SIZED) || f->reserved)
+    if (f->flags & ~(uint32_t)LLGI_FUNC_FLAGS || f->reserved)
       REJECT("function has unknown flags", fo);
     if ((f->flags & LLGI_FUNC_SIZED) && f->size > hi - lo) REJECT("function size runs into the next function", fo);
     const char *why = check_run(f->row_start, f->row_count, t->nrows);

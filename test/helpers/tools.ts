@@ -26,6 +26,7 @@ export const tools = {
   libgc: findLibrary('libgc.so.1'),
   llvmSymbolizer: which('llvm-symbolizer-19'),
   llvmDwarfdump: which('llvm-dwarfdump-19'),
+  llvmNm: which('llvm-nm-19'),
   addr2line: which('addr2line'),
   readelf: which('readelf'),
   strip: which('strip'),
