@@ -64,6 +64,7 @@ export const STT_GNU_IFUNC = 10;
 export const STB_LOCAL = 0;
 export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
+const PT_LOAD = 1;
 const PT_NOTE = 4;
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
@@ -80,6 +81,40 @@ const SYM_SIZE = 24;
 const CHDR_SIZE = 24;
 
 const ELF_TYPES: Record<number, ElfFile['type'] | undefined> = { 1: 'REL', 2: 'EXEC', 3: 'DYN', 4: 'CORE' };
+
+/**
+ * The ELF header checks every reader starts with: magic, class, data
+ * encoding, then (with a complete header) machine and type. `fileSize` is
+ * the file's length, `buf` its first bytes.
+ */
+function identify(buf: Buffer, name: string, fileSize: number): { machine: ElfFile['machine']; type: ElfFile['type'] } {
+  if (buf.length < 4 || buf.readUInt32BE(0) !== 0x7f454c46) {
+    throw new LlgiError('LLGI_NOT_ELF', `${name}: not an ELF file (no \\x7fELF magic)`);
+  }
+  // Class and data encoding come first so a 32-bit or big-endian file is
+  // reported as such even when shorter than an ELF64 header.
+  if (buf.length > 4 && buf[4] !== 2) {
+    const what = buf[4] === 1 ? '32-bit ELF (ELFCLASS32)' : `ELF class ${buf[4]}`;
+    throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: ${what} is not supported, only ELFCLASS64`);
+  }
+  if (buf.length > 5 && buf[5] !== 1) {
+    const what = buf[5] === 2 ? 'big-endian ELF (ELFDATA2MSB)' : `ELF data encoding ${buf[5]}`;
+    throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: ${what} is not supported, only little-endian`);
+  }
+  if (buf.length < EHDR_SIZE) {
+    throw new LlgiError('LLGI_ELF_TRUNCATED',
+      `${name}: ELF header at offset 0x0 (0x${EHDR_SIZE.toString(16)} bytes) extends past the end of the file (0x${fileSize.toString(16)} bytes)`);
+  }
+  const em = buf.readUInt16LE(18);
+  let machine: ElfFile['machine'];
+  if (em === EM_X86_64) machine = 'x86_64';
+  else if (em === EM_AARCH64) machine = 'aarch64';
+  else throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: e_machine ${em} is not supported (only x86-64 and aarch64)`);
+  const etype = buf.readUInt16LE(16);
+  const type = ELF_TYPES[etype];
+  if (!type) throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: e_type ${etype} is not supported (REL, EXEC, DYN or CORE)`);
+  return { machine, type };
+}
 
 export class ElfFile {
   readonly name: string;
@@ -106,33 +141,64 @@ export class ElfFile {
     return new ElfFile(buf, path);
   }
 
+  /**
+   * Reads only the ELF header and the program headers (not the whole file):
+   * the typed errors of open() for a file that is not a usable ELF64 at all
+   * (LLGI_IO, LLGI_NOT_ELF, LLGI_ELF_UNSUPPORTED), and LLGI_ELF_TRUNCATED
+   * when a loadable segment extends past the end of the file (mapping it
+   * would fault). Enough to hand a file to dlopen safely; sections, symbols
+   * and DWARF are checked only by open().
+   */
+  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type'] } {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new LlgiError('LLGI_IO', `${path}: cannot read file (${why})`, { cause: e });
+    }
+    try {
+      const read = (off: number, len: number): Buffer => {
+        const b = Buffer.alloc(len);
+        return b.subarray(0, fs.readSync(fd, b, 0, len, off));
+      };
+      let size: number;
+      let head: Buffer;
+      try {
+        size = fs.fstatSync(fd).size;
+        head = read(0, EHDR_SIZE);
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new LlgiError('LLGI_IO', `${path}: cannot read file (${why})`, { cause: e });
+      }
+      const id = identify(head, path, size);
+      const phoff = Number(head.readBigUInt64LE(32));
+      const phentsize = head.readUInt16LE(54);
+      const phnum = head.readUInt16LE(56);
+      if (phnum === 0 || phnum === PN_XNUM) return id;
+      if (phentsize !== PHDR_SIZE) throw new LlgiError('LLGI_ELF_CORRUPT', `${path}: e_phentsize is ${phentsize}, expected ${PHDR_SIZE}`);
+      const truncated = (what: string, off: number, len: number) =>
+        new LlgiError('LLGI_ELF_TRUNCATED', `${path}: ${what} at offset 0x${off.toString(16)} (0x${len.toString(16)} bytes) extends past the end of the file (0x${size.toString(16)} bytes)`);
+      if (phoff + phnum * PHDR_SIZE > size) throw truncated(`program header table (${phnum} entries)`, phoff, phnum * PHDR_SIZE);
+      const ph = read(phoff, phnum * PHDR_SIZE);
+      for (let i = 0; i < phnum; i++) {
+        const o = i * PHDR_SIZE;
+        const off = Number(ph.readBigUInt64LE(o + 8));
+        const filesz = Number(ph.readBigUInt64LE(o + 32));
+        if (ph.readUInt32LE(o) === PT_LOAD && off + filesz > size) throw truncated(`segment ${i} data`, off, filesz);
+      }
+      return id;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   constructor(buf: Buffer, name = '<buffer>') {
     this.name = name;
     this.buf = buf;
 
-    if (buf.length < 4 || buf.readUInt32BE(0) !== 0x7f454c46) {
-      throw new LlgiError('LLGI_NOT_ELF', `${name}: not an ELF file (no \\x7fELF magic)`);
-    }
-    // Class and data encoding come first so a 32-bit or big-endian file is
-    // reported as such even when shorter than an ELF64 header.
-    if (buf.length > 4 && buf[4] !== 2) {
-      const what = buf[4] === 1 ? '32-bit ELF (ELFCLASS32)' : `ELF class ${buf[4]}`;
-      throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: ${what} is not supported, only ELFCLASS64`);
-    }
-    if (buf.length > 5 && buf[5] !== 1) {
-      const what = buf[5] === 2 ? 'big-endian ELF (ELFDATA2MSB)' : `ELF data encoding ${buf[5]}`;
-      throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: ${what} is not supported, only little-endian`);
-    }
-    this.need(0, EHDR_SIZE, 'ELF header');
-
-    const machine = buf.readUInt16LE(18);
-    if (machine === EM_X86_64) this.machine = 'x86_64';
-    else if (machine === EM_AARCH64) this.machine = 'aarch64';
-    else throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: e_machine ${machine} is not supported (only x86-64 and aarch64)`);
-
-    const etype = buf.readUInt16LE(16);
-    const type = ELF_TYPES[etype];
-    if (!type) throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${name}: e_type ${etype} is not supported (REL, EXEC, DYN or CORE)`);
+    const { machine, type } = identify(buf, name, buf.length);
+    this.machine = machine;
     this.type = type;
     this.entry = this.u64(24, 'e_entry');
 
@@ -341,13 +407,19 @@ export class ElfFile {
 
   // ---- notes ------------------------------------------------------------
 
-  private findBuildId(off: number, size: number, align: number, where: string): string | null {
+  /**
+   * The notes of a note container (a PT_NOTE segment or SHT_NOTE section) at
+   * file offset `off`: names with their NUL, descriptors as file offsets.
+   * LLGI_ELF_CORRUPT when a note overruns the container.
+   */
+  notes(off: number, size: number, align: number, where: string): { name: string; type: number; desc: number; descsz: number }[] {
     // Name and descriptor start at `pad`-aligned offsets from the note start:
     // 4 normally, 8 in 8-aligned containers (e.g. .note.gnu.property).
     const pad = align === 8 ? 8 : 4;
     const up = (n: number) => Math.ceil(n / pad) * pad;
     const end = off + size;
     const b = this.buf;
+    const out: { name: string; type: number; desc: number; descsz: number }[] = [];
     let p = off;
     while (p + 12 <= end) {
       const namesz = b.readUInt32LE(p);
@@ -355,12 +427,15 @@ export class ElfFile {
       const type = b.readUInt32LE(p + 8);
       const desc = p + up(12 + namesz);
       if (desc + descsz > end) this.corrupt(`note at file offset 0x${p.toString(16)} in ${where} overruns its container`);
-      if (type === NT_GNU_BUILD_ID && namesz === 4 && b.toString('latin1', p + 12, p + 16) === 'GNU\0') {
-        return b.toString('hex', desc, desc + descsz);
-      }
+      out.push({ name: b.toString('latin1', p + 12, p + 12 + namesz), type, desc, descsz });
       p = desc + up(descsz);
     }
-    return null;
+    return out;
+  }
+
+  private findBuildId(off: number, size: number, align: number, where: string): string | null {
+    const n = this.notes(off, size, align, where).find((x) => x.type === NT_GNU_BUILD_ID && x.name === 'GNU\0');
+    return n ? this.buf.toString('hex', n.desc, n.desc + n.descsz) : null;
   }
 
   // ---- compression ------------------------------------------------------

@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { postlink } from '../compiler/embed/postlink';
+import { reserveSource } from '../compiler/embed/reserve';
 import { LlgiError, isLlgiError } from '../compiler/errors';
 import { runDemo } from './demo';
 import { load } from './live';
@@ -26,6 +28,10 @@ commands:
       -o, --output FILE          where to write the profile (default heap.pb.gz, heap.txt with --text;
                                  - = stdout, the summary then goes to stderr)
       --text                     gc's legacy text format instead of gzipped profile.proto
+  reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
+                                 (add it to the link; docs/embedding.md); default: stdout
+  postlink <binary> [-o out]     embed the binary's LLGI table in its reserved note, in place
+                                 (or into out); load() then adopts it without building
   demo                           build the bundled example with cc and show what the toolkit does
   help                           this text
 `;
@@ -62,6 +68,22 @@ function symbolizeCommand(argv: string[]): void {
     return;
   }
   process.stdout.write(results.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
+}
+
+function reserveCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+  if (positionals.length !== 1) throw new UsageError('reserve needs one size in bytes');
+  const text = reserveSource(intOption('reserve', positionals[0]));
+  if (values.output && values.output !== '-') fs.writeFileSync(values.output, text);
+  else process.stdout.write(text);
+}
+
+function postlinkCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+  if (positionals.length !== 1) throw new UsageError('postlink needs one binary');
+  const r = postlink(positionals[0], { output: values.output });
+  for (const w of r.report.warnings) process.stderr.write(`llgo-introspect: warning: ${w}\n`);
+  process.stdout.write(`${r.output}: embedded ${r.tableBytes} of ${r.reservedBytes} reserved bytes (${r.functions} functions)\n`);
 }
 
 function intOption(name: string, v: string): number {
@@ -115,6 +137,12 @@ export function main(argv: string[]): number {
         return 0;
       case 'profile':
         profileCommand(rest);
+        return 0;
+      case 'reserve':
+        reserveCommand(rest);
+        return 0;
+      case 'postlink':
+        postlinkCommand(rest);
         return 0;
       case 'demo':
         runDemo(process.stdout);

@@ -4,6 +4,8 @@ export { LlgiError, isLlgiError, type LlgiErrorCode } from '../compiler/errors';
 export { parseAddress, type AddressLike } from './address';
 export { Symbolizer, symbolize, formatFrames, type Frame, type SymbolizeOptions, type OpenOptions } from './symbolize';
 export type { BuildReport } from '../compiler/table/build';
+export { reserveSource } from '../compiler/embed/reserve';
+export { postlink, type PostlinkOptions, type PostlinkResult, type Reservation } from '../compiler/embed/postlink';
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
 export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction,

@@ -4,10 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
+import { NOTE_SECTION } from '../compiler/embed/reserve';
 import { LlgiError } from '../compiler/errors';
 import { AddressLike, parseAddress } from './address';
 import { coded, native } from './native';
-import type { Frame, Symbolizer } from './symbolize';
+import { Symbolizer, type Frame } from './symbolize';
 import { moduleTable, type TableSource } from './table-cache';
 
 export interface LoadOptions {
@@ -76,8 +77,11 @@ export class Module {
   readonly handle: bigint;
   private readonly slots: number[];
   private readonly ranges: BigUint64Array;
-  /** @internal */
-  readonly sym: Symbolizer;
+  /**
+   * @internal An embedded table (tableSource 'embedded') is read in place in
+   * the mapped image; close() swaps in a heap copy before dlclose unmaps it.
+   */
+  sym: Symbolizer;
   private ffi: { unload(): void; func(proto: string): (...args: unknown[]) => unknown } | undefined;
   private closedFlag = false;
   /** Whether this module takes part in allocation interposition (LoadOptions.interpose). */
@@ -100,7 +104,10 @@ export class Module {
     }
     this.textStart = lo;
     this.textEnd = hi;
-    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir, elf);
+    if (img.embeddedError) {
+      throw new LlgiError('LLGI_TABLE_INVALID', `${file}: its ${NOTE_SECTION} note cannot hold an LLGI table: ${img.embeddedError}`);
+    }
+    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir, elf, img.embedded);
     this.sym = sym;
     this.tableSource = source;
     const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
@@ -184,6 +191,9 @@ export class Module {
     native().unregister(this.handle, this.base, this.slots);
     this.ffi?.unload();
     this.ffi = undefined;
+    // pcs captured before close keep answering (retired modules), but dlclose
+    // may unmap an embedded table: answer from a copy from now on.
+    if (this.tableSource === 'embedded') this.sym = Symbolizer.fromTable(Buffer.from(this.sym.table), this.path, this.base, this.buildId);
     native().dlclose(this.handle);
     const i = open.indexOf(this);
     if (i >= 0) open.splice(i, 1);
@@ -196,15 +206,19 @@ export class Module {
 }
 
 /**
- * dlopens a shared object (RTLD_NOW | RTLD_LOCAL), adopts its LLGI table (built
- * at first use, then cached by build-id), registers its text for walks and
- * fills its hook table. Loading an open module again returns the same Module.
+ * dlopens a shared object (RTLD_NOW | RTLD_LOCAL), adopts its LLGI table
+ * (embedded in the image by `llgo-introspect postlink`; else built at first
+ * use, then cached by build-id), registers its text for walks and fills its
+ * hook table. Loading an open module again returns the same Module.
  */
 export function load(file: string, opts: LoadOptions = {}): Module {
   const abs = path.resolve(file);
-  // Typed errors for what dlopen would only describe in a string.
+  // Typed errors for what dlopen would only describe in a string. Only the
+  // ELF and program headers are read here (a segment past the end of the
+  // file would fault when mapped); the whole file is read only when the table
+  // has to be built.
   if (!fs.existsSync(abs)) throw new LlgiError('LLGI_IO', `cannot open ${abs}: no such file`);
-  const elf = ElfFile.open(abs); // LLGI_NOT_ELF, LLGI_ELF_UNSUPPORTED, ...
+  const elf = ElfFile.probe(abs); // LLGI_NOT_ELF, LLGI_ELF_UNSUPPORTED, LLGI_ELF_TRUNCATED, ...
   if (elf.machine !== process.arch.replace('x64', 'x86_64').replace('arm64', 'aarch64')) {
     throw new LlgiError('LLGI_ELF_UNSUPPORTED', `${abs} is built for ${elf.machine}, this process runs on ${process.arch}`);
   }
@@ -216,7 +230,7 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   }
   let m: Module;
   try {
-    m = new Module(abs, img, opts, elf);
+    m = new Module(abs, img, opts);
   } catch (e) {
     native().dlclose(img.handle);
     throw e;

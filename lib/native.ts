@@ -16,6 +16,15 @@ export interface LoadedImage {
   ranges: BigUint64Array;
   buildId: string | null;
   name: string;
+  /**
+   * The table embedded in the image's "LLGI.table" note (docs/embedding.md),
+   * not yet validated: a zero-copy Buffer over the mapped image (read-only:
+   * never write to it), valid only until the image is dlclosed. null when
+   * there is no note or it is an empty reservation.
+   */
+  embedded: Buffer | null;
+  /** Why the note cannot hold a table (then `embedded` is null). */
+  embeddedError: string | null;
 }
 
 export interface TraceResult {
@@ -26,7 +35,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 6;
+const ABI_VERSION = 8;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -37,6 +46,8 @@ export interface NativeAddon {
   dlsym(handle: bigint, name: string): bigint | null;
   /** Calls address(args...) on this thread's stack: up to 6 integer/pointer arguments, an integer result. */
   callInt(address: bigint, args: BigInt64Array): bigint;
+  /** The LLGI table of an llgo module built from its memory (runtime/include/llgi_llgo.h); null for other modules. */
+  llgoTable(handle: bigint): Buffer | null;
   register(handle: bigint, base: bigint, ranges: BigUint64Array, table: NativeTable, id: number): { slots: number[]; hooks: boolean };
   unregister(handle: bigint, base: bigint, slots: number[]): void;
   traceBegin(maxPcs: number, maxStacks: number, maxDepth: number): unknown;

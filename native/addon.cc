@@ -5,6 +5,7 @@
 
 #include "interpose.h"
 #include "live.h"
+#include "llgo.h"
 #include "mprof.h"
 #include "table.h"
 
@@ -21,7 +22,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 6;
+constexpr int kAbiVersion = 8;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
@@ -31,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitLive(env, exports);
   llgi::InitMprof(env, exports);
   llgi::InitInterpose(env, exports);
+  llgi::InitLlgo(env, exports);
   return exports;
 }
 

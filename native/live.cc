@@ -19,6 +19,7 @@
 #include "table.h"
 
 extern "C" {
+#include "llgi_embed.h"
 #include "llgi_hooks.h"
 #include "llgi_mprof.h"
 #include "llgi_registry.h"
@@ -38,12 +39,15 @@ struct Image {
   std::vector<uint64_t> ranges;  // executable PT_LOADs: lo, hi, lo, hi, ...
   std::string build_id;          // lower-case hex, empty when absent
   bool found = false;
+  const uint8_t* embed_desc = nullptr;  // the "LLGI.table" note's descriptor (llgi_embed.h), if any
+  size_t embed_size = 0;
 };
 
 int FindImage(struct dl_phdr_info* info, size_t, void* data) {
   Image* img = static_cast<Image*>(data);
   if (info->dlpi_addr != img->base || std::strcmp(info->dlpi_name, img->name) != 0) return 0;
   img->found = true;
+  if (!llgi_embed_find(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &img->embed_desc, &img->embed_size)) img->embed_desc = nullptr;
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
@@ -78,8 +82,13 @@ int FindImage(struct dl_phdr_info* info, size_t, void* data) {
   return 1;
 }
 
-// dlopen(path) -> {handle, base, ranges: BigUint64Array, buildId, name}.
+// dlopen(path) -> {handle, base, ranges: BigUint64Array, buildId, name,
+//   embedded: Buffer | null, embeddedError: string | null}.
 // RTLD_NOW: an unresolvable symbol fails here, never later in a call.
+// `embedded` is the table in the image's "LLGI.table" note (llgi_embed.h),
+// not yet validated: an external Buffer over the mapped, read-only image
+// (zero-copy), valid until the image's last dlclose. lib/ adopts it (full
+// validation) and copies it before it closes the module.
 Napi::Value Dlopen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -112,6 +121,14 @@ Napi::Value Dlopen(const Napi::CallbackInfo& info) {
   o.Set("ranges", ranges);
   o.Set("buildId", img.build_id.empty() ? env.Null() : Napi::String::New(env, img.build_id));
   o.Set("name", Napi::String::New(env, lm->l_name));
+  const void* table = nullptr;
+  size_t table_size = 0;
+  llgi_table_error err{};
+  int e = img.embed_desc ? llgi_embed_table(img.embed_desc, img.embed_size, &table, &table_size, &err) : 0;
+  o.Set("embedded", e == 1 ? Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(const_cast<void*>(table)), table_size).As<Napi::Value>()
+                           : env.Null());
+  o.Set("embeddedError", e < 0 ? Napi::String::New(env, std::string(err.what) + " (at byte " + std::to_string(err.offset) + " of the note descriptor)").As<Napi::Value>()
+                               : env.Null());
   return o;
 }
 

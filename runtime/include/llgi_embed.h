@@ -1,0 +1,80 @@
+/*
+ * llgi_embed.h: finding an LLGI table embedded in a loaded image
+ * (docs/embedding.md).
+ *
+ * The post-link writer (compiler/embed/postlink.ts) stores the table in the
+ * descriptor of one ELF note, name "LLGI.table" (namesz 11), type 1, in an
+ * allocated 8-byte aligned SHT_NOTE section `.note.llgi` reserved at link
+ * time. Linkers put it in a PT_NOTE segment inside a PT_LOAD, so the table is
+ * part of the mapped image: it is found from the program headers and adopted
+ * in place (zero-copy) with llgi_table_adopt, which still validates every
+ * byte of it (checksum included) before any lookup.
+ *
+ * The descriptor holds the table (its header's total size says how long it
+ * is) followed by zero bytes up to the reserved size. A descriptor whose
+ * first LLGI_TABLE_HEADER_SIZE bytes are all zero is a reservation nothing
+ * was written into: "no embedded table", not an error. Bytes after the
+ * table's total size are not part of the table and are never read.
+ *
+ * Addresses are runtime addresses (link-time address + load bias).
+ */
+#ifndef LLGI_EMBED_H
+#define LLGI_EMBED_H
+
+#include <link.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llgi_table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LLGI_EMBED_SECTION ".note.llgi"
+#define LLGI_EMBED_NOTE_NAME "LLGI.table" /* namesz 11, with the NUL */
+#define LLGI_EMBED_NOTE_TYPE 1u
+/* Offset of the descriptor from the note's start, with 4- or 8-byte note padding. */
+#define LLGI_EMBED_DESC_OFFSET 24u
+
+/*
+ * Scans the PT_NOTE segments of a loaded image (`phdr[0..phnum)`, as
+ * dl_iterate_phdr gives them; `bias` is its dlpi_addr) for the first
+ * "LLGI.table" note of type 1. Notes are padded to 8 bytes in a segment with
+ * p_align 8, to 4 bytes otherwise. Returns 1 and sets *desc / *descsz (the
+ * whole reserved descriptor), or 0 when there is none. Reads only the mapped
+ * note segments, never past a segment's p_memsz.
+ * Thread-safe, async-signal-safe, lock-free, allocation-free. Cost: linear
+ * in the number of notes (a handful), not in the table's size.
+ */
+int llgi_embed_find(uintptr_t bias, const ElfW(Phdr) *phdr, size_t phnum, const uint8_t **desc, size_t *descsz);
+
+/*
+ * Decides what a found descriptor holds, reading only its header: returns 1
+ * with *table / *size set to the table's bytes (pass them to
+ * llgi_table_adopt, which validates them), 0 for an empty reservation (the
+ * first LLGI_TABLE_HEADER_SIZE bytes are zero, or the descriptor is shorter
+ * than a header and all zero), or -1 when the descriptor cannot hold a table
+ * (misaligned, shorter than its header, or a total size larger than the
+ * descriptor); then `err` says why, with the offset in the descriptor.
+ * Thread-safe, async-signal-safe, allocation-free. Cost: O(1) (one header).
+ */
+int llgi_embed_table(const uint8_t *desc, size_t descsz, const void **table, size_t *size, llgi_table_error *err);
+
+/*
+ * llgi_embed_find + llgi_embed_table for the loaded object whose load bias
+ * is `bias` and whose dlpi_name equals `name` (link_map's l_addr and l_name
+ * from dlinfo(RTLD_DI_LINKMAP)). Returns 1 (table found), 0 (no note, an
+ * empty reservation, or no such object) or -1 (malformed: see `err`). The
+ * table is the mapped image's memory: it stays valid until the object is
+ * unmapped (its last dlclose).
+ * Thread-safe; NOT async-signal-safe: dl_iterate_phdr takes the dynamic
+ * loader's lock. Allocates nothing.
+ */
+int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, llgi_table_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLGI_EMBED_H */
