@@ -1,0 +1,44 @@
+// llgo.cc: llgoTable(handle) -> Buffer | null over llgi_llgo_build
+// (runtime/include/llgi_llgo.h). The table's memory is malloc'd by the
+// runtime and freed when the Buffer is collected.
+#include "llgo.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "llgi_llgo.h"
+#include "table.h"
+
+namespace llgi {
+
+namespace {
+
+// llgoTable(handle: bigint) -> Buffer (an LLGI table, link-time addresses) |
+// null when the module carries no llgo funcinfo table. Throws
+// LLGI_LLGO_INVALID when llgo's tables are inconsistent.
+Napi::Value LlgoTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  void* handle = reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(info[0])));
+  uint8_t* table = nullptr;
+  size_t size = 0;
+  const char* why = nullptr;
+  int rc = llgi_llgo_build(handle, &table, &size, &why);
+  if (rc == LLGI_LLGO_NOT_LLGO) return env.Null();
+  if (rc == LLGI_LLGO_INVALID) {
+    ThrowCoded(env, "LLGI_LLGO_INVALID", (std::string("llgo tables in memory: ") + why).c_str());
+    return env.Undefined();
+  }
+  if (rc != LLGI_LLGO_BUILT) {
+    ThrowCoded(env, "LLGI_NATIVE", "out of memory building an llgo module's table");
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::New(env, table, size, [](Napi::Env, uint8_t* p) { std::free(p); });
+}
+
+}  // namespace
+
+void InitLlgo(Napi::Env env, Napi::Object exports) {
+  exports.Set("llgoTable", Napi::Function::New(env, LlgoTable));
+}
+
+}  // namespace llgi

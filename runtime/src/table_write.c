@@ -1,0 +1,173 @@
+/*
+ * table_write.c: LLGI table layout for tables built in the process
+ * (llgi_table_write.h). Mirrors compiler/table/write.ts: sections in header
+ * order, each 8-byte aligned, gc's findfunctab with u16 deltas, FNV-1a 32
+ * checksum. Strings are interned by pointer identity of their parts.
+ */
+#include "llgi_table_write.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "llgi_table.h"
+
+enum { S_FTAB, S_BUCKETS, S_FUNCS, S_ROWS, S_PAINTS, S_NODES, S_STRINGS, S_COUNT };
+
+/* Interned strings: a pair of parts (a, b) -> offset of "a.b" (names) or "ab" (files). */
+typedef struct intern {
+  const char *a, *b;
+  uint32_t off;
+  char sep;
+} intern;
+
+typedef struct strtab {
+  char *buf;
+  size_t len, cap;
+  intern *slots;
+  size_t mask;
+  int oom;
+} strtab;
+
+static size_t hash2(const char *a, const char *b, char sep) {
+  uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)b * 0xc2b2ae3d27d4eb4full ^ (uint64_t)sep;
+  return (size_t)(h ^ (h >> 29));
+}
+
+static int put(strtab *s, const char *p, size_t n) {
+  if (s->len + n > s->cap) {
+    size_t cap = s->cap ? s->cap : 4096;
+    while (cap < s->len + n) cap *= 2;
+    char *nb = realloc(s->buf, cap);
+    if (!nb) return s->oom = 1, -1;
+    s->buf = nb;
+    s->cap = cap;
+  }
+  memcpy(s->buf + s->len, p, n);
+  s->len += n;
+  return 0;
+}
+
+/* Offset of a ‖ sep ‖ b (sep only when both are non-empty; sep 0: plain concatenation). */
+static uint32_t add(strtab *s, const char *a, const char *b, char sep) {
+  if (!a) a = "";
+  if (!b) b = "";
+  size_t i = hash2(a, b, sep) & s->mask;
+  for (; s->slots[i].a; i = (i + 1) & s->mask)
+    if (s->slots[i].a == a && s->slots[i].b == b && s->slots[i].sep == sep) return s->slots[i].off;
+  uint32_t off = (uint32_t)s->len;
+  size_t na = strlen(a), nb = strlen(b);
+  put(s, a, na);
+  if (sep && na && nb) put(s, &sep, 1);
+  put(s, b, nb);
+  put(s, "", 1);
+  s->slots[i] = (intern){a, b, off, sep};
+  return off;
+}
+
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *funcs, uint32_t nfunc,
+                     const llgi_wrow *rows, uint32_t nrows, uint8_t **out, size_t *size) {
+  if (!nfunc || text_end <= text_start || text_end - text_start >= LLGI_NONE || funcs[0].entry != text_start) return -1;
+  uint32_t text_len = (uint32_t)(text_end - text_start);
+  for (uint32_t i = 0; i < nfunc; i++) {
+    uint64_t hi = i + 1 < nfunc ? funcs[i + 1].entry : text_end;
+    if (funcs[i].entry >= hi || (uint64_t)funcs[i].row_start + funcs[i].row_count > nrows) return -1;
+    for (uint32_t r = funcs[i].row_start; r < funcs[i].row_start + funcs[i].row_count; r++)
+      if (rows[r].addr < funcs[i].entry || rows[r].addr >= hi || (r > funcs[i].row_start && rows[r].addr <= rows[r - 1].addr)) return -1;
+  }
+
+  strtab st = {0};
+  size_t nslots = 64;
+  while (nslots < 2 * ((size_t)nfunc + nrows) + 2) nslots *= 2;
+  st.slots = calloc(nslots, sizeof *st.slots);
+  st.mask = nslots - 1;
+  uint32_t nbuckets = (text_len + LLGI_BUCKET_SIZE - 1) / LLGI_BUCKET_SIZE;
+  size_t bytes[S_COUNT] = {4 * ((size_t)nfunc + 1), 36 * (size_t)nbuckets, 44 * (size_t)nfunc, 12 * (size_t)nrows, 0, 0, 0};
+  uint32_t *ftab = malloc(bytes[S_FTAB]);
+  uint8_t *fbuf = calloc(nfunc, 44), *rbuf = malloc(bytes[S_ROWS] ? bytes[S_ROWS] : 1), *bbuf = calloc(nbuckets ? nbuckets : 1, 36);
+  uint8_t *table = NULL;
+  int rc = -2;
+  if (!st.slots || !ftab || !fbuf || !rbuf || !bbuf) goto done;
+  put(&st, "", 1); /* offset 0: "" */
+
+  for (uint32_t i = 0; i < nfunc; i++) {
+    const llgi_wfunc *f = &funcs[i];
+    ftab[i] = (uint32_t)(f->entry - text_start);
+    uint32_t rec[11] = {add(&st, f->pkg, f->local, '.'), LLGI_NONE, 0, f->size, f->row_start, f->row_count, 0, 0, f->flags, LLGI_NONE, 0};
+    for (int k = 0; k < 11; k++) wr32(fbuf + 44 * (size_t)i + 4 * k, rec[k]);
+  }
+  ftab[nfunc] = text_len;
+  for (uint32_t r = 0; r < nrows; r++) {
+    uint32_t file = rows[r].root || rows[r].name ? add(&st, rows[r].root, rows[r].name, 0) : LLGI_NONE;
+    uint32_t v[3] = {(uint32_t)(rows[r].addr - text_start), file, file == LLGI_NONE ? 0 : rows[r].line};
+    for (int k = 0; k < 3; k++) wr32(rbuf + 12 * (size_t)r + 4 * k, v[k]);
+  }
+  if (st.oom) goto done;
+  if (st.len >= LLGI_NONE) {
+    rc = -1;
+    goto done;
+  }
+  bytes[S_STRINGS] = st.len;
+
+  /* findfunctab: per 256-byte sub-bucket, the last function starting at or before it. */
+  uint32_t k = 0;
+  for (uint32_t b = 0; b < nbuckets; b++) {
+    uint32_t base = 0;
+    for (uint32_t j = 0; j < LLGI_SUBBUCKETS; j++) {
+      uint64_t sub = (uint64_t)b * LLGI_BUCKET_SIZE + (uint64_t)j * LLGI_SUBBUCKET_SIZE;
+      while (k + 1 < nfunc && ftab[k + 1] <= sub) k++;
+      if (j == 0) {
+        base = k;
+        wr32(bbuf + 36 * (size_t)b, base);
+      }
+      uint16_t d = (uint16_t)(k - base);
+      memcpy(bbuf + 36 * (size_t)b + 4 + 2 * j, &d, 2);
+    }
+  }
+
+  const void *body[S_COUNT] = {ftab, bbuf, fbuf, rbuf, NULL, NULL, st.buf};
+  uint32_t counts[S_COUNT] = {nfunc + 1, nbuckets, nfunc, nrows, 0, 0, (uint32_t)st.len};
+  size_t offs[S_COUNT], total = LLGI_TABLE_HEADER_SIZE;
+  for (int s = 0; s < S_COUNT; s++) {
+    total = align8(total);
+    offs[s] = total;
+    total += bytes[s];
+  }
+  total = align8(total);
+  if (total >= LLGI_NONE) {
+    rc = -1;
+    goto done;
+  }
+  table = calloc(1, total);
+  if (!table) goto done;
+  memcpy(table, LLGI_TABLE_MAGIC, 8);
+  uint16_t version = LLGI_TABLE_VERSION, hsize = LLGI_TABLE_HEADER_SIZE;
+  memcpy(table + 8, &version, 2);
+  memcpy(table + 10, &hsize, 2);
+  wr32(table + 12, (uint32_t)total);
+  memcpy(table + 24, &text_start, 8);
+  wr32(table + 32, text_len);
+  wr32(table + 36, nfunc);
+  for (int s = 0; s < S_COUNT; s++) {
+    wr32(table + 40 + 8 * s, (uint32_t)offs[s]);
+    wr32(table + 44 + 8 * s, counts[s]);
+    if (bytes[s]) memcpy(table + offs[s], body[s], bytes[s]);
+  }
+  wr32(table + 20, llgi_fnv1a32(table + LLGI_TABLE_HEADER_SIZE, total - LLGI_TABLE_HEADER_SIZE));
+  *out = table;
+  *size = total;
+  table = NULL;
+  rc = 0;
+done:
+  free(table);
+  free(st.slots);
+  free(st.buf);
+  free(ftab);
+  free(fbuf);
+  free(rbuf);
+  free(bbuf);
+  return rc;
+}
