@@ -116,6 +116,32 @@ function identify(buf: Buffer, name: string, fileSize: number): { machine: ElfFi
   return { machine, type };
 }
 
+/**
+ * Whether the section headers name .debug_info (or .zdebug_info), from the
+ * section header table and its string table alone; undefined when they are
+ * absent or inconsistent (open() reports those).
+ */
+function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): boolean | undefined {
+  const shoff = Number(head.readBigUInt64LE(40));
+  const shentsize = head.readUInt16LE(58);
+  const shnum = head.readUInt16LE(60);
+  const shstrndx = head.readUInt16LE(62);
+  if (!shoff || shentsize !== 64 || !shnum || shstrndx >= shnum || shoff + shnum * 64 > size) return undefined;
+  const sh = read(shoff, shnum * 64);
+  if (sh.length !== shnum * 64) return undefined;
+  const strOff = Number(sh.readBigUInt64LE(shstrndx * 64 + 24));
+  const strSize = Number(sh.readBigUInt64LE(shstrndx * 64 + 32));
+  if (strOff + strSize > size || strSize > 1 << 24) return undefined;
+  const names = read(strOff, strSize);
+  for (let i = 0; i < shnum; i++) {
+    const n = sh.readUInt32LE(i * 64);
+    if (n >= names.length) continue;
+    const name = names.toString('latin1', n, Math.max(n, names.indexOf(0, n)));
+    if (name === '.debug_info' || name === '.zdebug_info') return true;
+  }
+  return false;
+}
+
 export class ElfFile {
   readonly name: string;
   readonly buf: Buffer;
@@ -149,7 +175,7 @@ export class ElfFile {
    * would fault). Enough to hand a file to dlopen safely; sections, symbols
    * and DWARF are checked only by open().
    */
-  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type'] } {
+  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean } {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -187,7 +213,7 @@ export class ElfFile {
         const filesz = Number(ph.readBigUInt64LE(o + 32));
         if (ph.readUInt32LE(o) === PT_LOAD && off + filesz > size) throw truncated(`segment ${i} data`, off, filesz);
       }
-      return id;
+      return { ...id, hasDwarf: probeDwarf(head, read, size) };
     } finally {
       fs.closeSync(fd);
     }

@@ -20,7 +20,8 @@ commands:
                                  with no addr arguments, addresses are read from stdin
       --json                     machine-readable output
       -r, --return-addresses     treat addresses as return addresses (look up addr-1)
-      --strict                   fail on corrupt DWARF instead of answering from symbols
+      --strict                   fail on corrupt DWARF or llgo tables instead of answering from symbols
+      --gc-names                 print gc's spelling of llgo names (docs/llgo.md)
   profile <module.so> --call <fn> heap profile of one call into a module (docs/memprofile.md)
       --arg N                    an int argument (repeat for more): fn is int (int, ...);
                                  without --arg, fn is void (void)
@@ -43,7 +44,10 @@ function hex(v: bigint): string {
 }
 
 function frameJson(f: Frame) {
-  return { pc: hex(f.pc), function: f.function, file: f.file, line: f.line, entry: hex(f.entry), inlined: f.inlined };
+  return {
+    pc: hex(f.pc), function: f.function, gcFunction: f.gcFunction, file: f.file, line: f.line, entry: hex(f.entry), inlined: f.inlined,
+    functionSource: f.functionSource, lineSource: f.lineSource,
+  };
 }
 
 function symbolizeCommand(argv: string[]): void {
@@ -54,6 +58,7 @@ function symbolizeCommand(argv: string[]): void {
       json: { type: 'boolean' },
       'return-addresses': { type: 'boolean', short: 'r' },
       strict: { type: 'boolean' },
+      'gc-names': { type: 'boolean' },
     },
   });
   const [binary, ...words] = positionals;
@@ -67,7 +72,8 @@ function symbolizeCommand(argv: string[]): void {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
-  process.stdout.write(results.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
+  const shown = values['gc-names'] ? results.map((frames) => frames.map((f) => ({ ...f, function: f.gcFunction }))) : results;
+  process.stdout.write(shown.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
 }
 
 function reserveCommand(argv: string[]): void {

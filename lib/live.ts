@@ -9,7 +9,7 @@ import { LlgiError } from '../compiler/errors';
 import { AddressLike, parseAddress } from './address';
 import { coded, native } from './native';
 import { Symbolizer, type Frame } from './symbolize';
-import { moduleTable, type TableSource } from './table-cache';
+import { moduleTable, type TableChoice, type TableSource } from './table-cache';
 
 export interface LoadOptions {
   /** Where module tables are cached (default: <cache dir>/tables; see table-cache.ts). */
@@ -20,6 +20,13 @@ export interface LoadOptions {
    * rate is 0; the slots are patched while the rate is non-zero.
    */
   interpose?: boolean;
+  /**
+   * Which table to build when the image embeds none and none is cached:
+   * 'auto' (default) builds an llgo module without DWARF from its own memory
+   * and everything else from its file; 'file' always builds from the file;
+   * 'llgo-memory' always from the module's memory (llgo modules only).
+   */
+  table?: TableChoice;
 }
 
 /** A frame of a live stack: gc's runtime.Frame plus the module it is in. */
@@ -31,6 +38,8 @@ export interface LiveFrame extends Frame {
 export interface Func {
   /** gc's Func.Name(): the innermost inlined function at the pc given to funcForPC. */
   name: string;
+  /** gc's spelling of `name` (differs for llgo's closures, generics, init and bound methods; docs/llgo.md). */
+  gcName: string;
   /** Entry of the physical function (runtime address). */
   entry: bigint;
   /** file:line at the pc given to funcForPC. */
@@ -89,7 +98,7 @@ export class Module {
   private interposed = false;
 
   /** @internal use load() */
-  constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions, elf?: ElfFile) {
+  constructor(file: string, img: ReturnType<ReturnType<typeof native>['dlopen']>, opts: LoadOptions, hasDwarf?: boolean) {
     this.id = nextId++;
     this.path = file;
     this.buildId = img.buildId;
@@ -107,7 +116,9 @@ export class Module {
     if (img.embeddedError) {
       throw new LlgiError('LLGI_TABLE_INVALID', `${file}: its ${NOTE_SECTION} note cannot hold an LLGI table: ${img.embeddedError}`);
     }
-    const { sym, source } = moduleTable(file, img.base, img.buildId, opts.cacheDir, elf, img.embedded);
+    const { sym, source } = moduleTable(file, img.base, img.buildId, {
+      cacheDir: opts.cacheDir, embedded: img.embedded, handle: img.handle, hasDwarf, table: opts.table,
+    });
     this.sym = sym;
     this.tableSource = source;
     const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
@@ -230,7 +241,7 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   }
   let m: Module;
   try {
-    m = new Module(abs, img, opts);
+    m = new Module(abs, img, opts, elf.hasDwarf);
   } catch (e) {
     native().dlclose(img.handle);
     throw e;
@@ -271,6 +282,7 @@ export function funcForPC(pc: AddressLike): Func | null {
   const inlined = frames.length > 1;
   return {
     name: inner.function,
+    gcName: inner.gcFunction,
     entry: inner.entry,
     file: inner.file,
     line: inner.line,

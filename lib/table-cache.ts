@@ -11,33 +11,57 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { LlgiError, isLlgiError } from '../compiler/errors';
 import { NOTE_SECTION } from '../compiler/embed/reserve';
-import { buildTable } from '../compiler/table/build';
+import { BUILDER_REVISION, buildTable } from '../compiler/table/build';
 import { VERSION } from '../compiler/table/format';
 import { defaultCacheDir } from '../compiler/toolchain/cc';
+import { coded, native } from './native';
 import { Symbolizer } from './symbolize';
 
-/** Where a module's table came from: its own image (embedded), the sidecar cache, or built now. */
-export type TableSource = 'embedded' | 'built' | 'cache';
+/**
+ * Where a module's table came from: its own image (embedded), the sidecar
+ * cache, built now from the file, or built now from an llgo module's own
+ * memory (docs/llgo.md).
+ */
+export type TableSource = 'embedded' | 'built' | 'cache' | 'llgo-memory';
+
+/** Which table load() builds when none is embedded or cached (LoadOptions.table). */
+export type TableChoice = 'auto' | 'file' | 'llgo-memory';
+
+export interface ModuleTableOptions {
+  cacheDir?: string;
+  /** The file, when the caller already parsed it (spares a second read on a cache miss). */
+  elf?: ElfFile;
+  /** The table embedded in the loaded image, if any. */
+  embedded?: Buffer | null;
+  /** The module's dlopen handle: the in-memory llgo table is built from it. */
+  handle?: bigint;
+  /** Whether the file has DWARF ('auto' builds an llgo module's table in memory only when it has none). */
+  hasDwarf?: boolean;
+  table?: TableChoice;
+}
 
 export function tableCacheDir(): string {
   return path.join(defaultCacheDir(), 'tables');
 }
 
 function cachePath(dir: string, buildId: string, size: number): string {
-  return path.join(dir, `${buildId}-${size}.v${VERSION}.llgi`);
+  return path.join(dir, `${buildId}-${size}.v${VERSION}.r${BUILDER_REVISION}.llgi`);
 }
 
 /**
  * The module's table, adopted, with its runtime bias: the table `embedded` in
  * the loaded image when there is one (adopted in place, zero-copy, after full
  * validation: a refused one is LLGI_TABLE_INVALID, never silently replaced),
- * else from the cache when possible, else built. `buildId` is the loaded
- * image's (from its PT_NOTE), so a cache hit reads only the table file;
- * `elf`, when the caller already parsed the file, spares a cache miss a
- * second read.
+ * else from the cache when possible, else built: for an llgo module without
+ * DWARF from its own memory in C (nothing read, nothing cached; a file build
+ * would add nothing but local symbols), otherwise from the file (then
+ * cached). `buildId` is the loaded image's (from its PT_NOTE), so a cache hit
+ * reads only the table file.
  */
-export function moduleTable(file: string, bias: bigint, buildId: string | null, cacheDir = tableCacheDir(), elf?: ElfFile,
-  embedded?: Buffer | null): { sym: Symbolizer; source: TableSource } {
+export function moduleTable(file: string, bias: bigint, buildId: string | null, opts: ModuleTableOptions = {}): { sym: Symbolizer; source: TableSource } {
+  const { embedded, table: choice = 'auto' } = opts;
+  const cacheDir = opts.cacheDir ?? tableCacheDir();
+  if (choice === 'llgo-memory') return llgoMemory(file, bias, buildId, opts.handle, true)!;
   if (embedded) {
     try {
       return { sym: Symbolizer.fromTable(embedded, file, bias, buildId), source: 'embedded' };
@@ -55,7 +79,11 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
       // Fall through: rebuild and replace the refused file.
     }
   }
-  const { table } = buildTable(elf ?? ElfFile.open(file));
+  if (choice === 'auto' && opts.hasDwarf === false) {
+    const mem = llgoMemory(file, bias, buildId, opts.handle, false);
+    if (mem) return mem;
+  }
+  const { table } = buildTable(opts.elf ?? ElfFile.open(file));
   if (key) {
     try {
       fs.mkdirSync(cacheDir, { recursive: true });
@@ -67,4 +95,18 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
     }
   }
   return { sym: Symbolizer.fromTable(table, file, bias, buildId), source: 'built' };
+}
+
+/**
+ * The table of an llgo module built from its memory (runtime/src/llgo.c);
+ * null for another module unless `required` (then LLGI_BAD_ARGUMENT).
+ * Inconsistent llgo tables are LLGI_LLGO_INVALID.
+ */
+function llgoMemory(file: string, bias: bigint, buildId: string | null, handle: bigint | undefined, required: boolean): { sym: Symbolizer; source: TableSource } | null {
+  const table = handle === undefined ? null : coded(() => native().llgoTable(handle));
+  if (!table) {
+    if (required) throw new LlgiError('LLGI_BAD_ARGUMENT', `${file} carries no llgo funcinfo table: load it with table 'auto' or 'file'`);
+    return null;
+  }
+  return { sym: Symbolizer.fromTable(table, file, bias, buildId), source: 'llgo-memory' };
 }

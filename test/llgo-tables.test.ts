@@ -11,9 +11,11 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { LinkImage } from '../compiler/llgo/image';
 import { readLlgoTables } from '../compiler/llgo/read';
-import { callersFrames, load, trace } from '../lib/index';
+import { callersFrames, funcForPC, load, modules, trace } from '../lib/index';
 import { Symbolizer } from '../lib/symbolize';
 import { APP_C, EXE_MAIN_C, NAMES, anchors, appExe, appShared, line, nm } from './helpers/llgo';
+import { runCli } from './helpers/cli';
+import { buildLive } from './helpers/live';
 import { testWith, type Tool } from './helpers/tools';
 
 const NEEDS: Tool[] = ['clang', 'lld', 'llvmNm'];
@@ -118,8 +120,19 @@ testWith([...NEEDS, 'llvmSymbolizer'], 'with DWARF: functions without statement 
   t.like(sym.symbolize([syms.get('c_between')!])[0][0], { function: 'c_between', functionSource: 'symtab', lineSource: 'dwarf', file: APP_C });
 });
 
+/** A distinct copy of a fixture (its own inode: dlopen loads it as another module). */
+function copyOf(src: string, name: string): string {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-llgo-')), `${name}.so`);
+  fs.copyFileSync(src, out);
+  return out;
+}
+
+const freshCache = () => fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-llgo-cache-'));
+
 testWith(NEEDS, 'live: a loaded llgo-format module symbolizes its stacks with llgo names and anchor lines', (t) => {
-  const m = load(appShared().path);
+  // No DWARF, nothing cached or embedded: the table is built from the module's memory.
+  const m = load(copyOf(appShared().path, 'live'), { cacheDir: freshCache() });
+  t.is(m.tableSource, 'llgo-memory');
   const r = trace(() => m.call('llgo_run', 1));
   t.is(r.stacks.length, 2);
   const view = (pcs: bigint[]) => callersFrames(pcs).map((f) => ({ function: f.function, gc: f.gcFunction, line: f.line }));
@@ -140,6 +153,35 @@ testWith(NEEDS, 'live: a loaded llgo-format module symbolizes its stacks with ll
     { function: NAMES.method_m.name, gc: NAMES.method_m.gc, line: line(APP_C, '@M->c_between') },
     ...tail,
   ]);
+});
+
+testWith(NEEDS, 'live: the in-memory table and the file-built table answer alike at every text address', (t) => {
+  const src = appShared().path;
+  const mem = load(copyOf(src, 'mem'), { table: 'llgo-memory' });
+  const file = load(copyOf(src, 'file'), { table: 'file', cacheDir: freshCache() });
+  t.is(mem.tableSource, 'llgo-memory');
+  t.is(file.tableSource, 'built');
+  const elf = ElfFile.open(src);
+  const text = elf.section('.text')!;
+  // The memory table knows the dynamic symbols; the file's .symtab adds crt's local functions.
+  const dynamic = new Set(elf.dynamicSymbols().map((s) => s.name));
+  let compared = 0;
+  for (let off = text.addr; off < text.addr + text.size; off++) {
+    const a = funcForPC(mem.base + BigInt(off));
+    const b = funcForPC(file.base + BigInt(off));
+    if (!b || (!dynamic.has(elf.symbols().find((s) => s.value === Number(b.entry - file.base))?.name ?? '') && !b.name.startsWith('main.') && !b.name.startsWith('example.com/'))) continue;
+    t.truthy(a, `0x${off.toString(16)}`);
+    t.deepEqual([a!.name, a!.gcName, a!.file, a!.line, a!.entry - mem.base], [b.name, b.gcName, b.file, b.line, b.entry - file.base], `0x${off.toString(16)}`);
+    compared++;
+  }
+  t.true(compared > 300);
+  const r1 = trace(() => mem.call('llgo_run', 1));
+  const r2 = trace(() => file.call('llgo_run', 1));
+  const strip = (pcs: bigint[], m: typeof mem) => callersFrames(pcs).map((f) => [f.function, f.gcFunction, f.file, f.line, f.entry - m.base, f.functionSource, f.lineSource]);
+  t.deepEqual(strip(r1.stacks[0], mem), strip(r2.stacks[0], file));
+  t.deepEqual(strip(r1.stacks[1], mem), strip(r2.stacks[1], file));
+  // A module without llgo tables has no in-memory table to build.
+  t.throws(() => load(copyOf(buildLive('clang', ['chain.c']), 'plain'), { table: 'llgo-memory' }), { code: 'LLGI_BAD_ARGUMENT' });
 });
 
 // ---- corrupted llgo tables: refused with LLGI_LLGO_INVALID, never half-read ----
@@ -189,6 +231,10 @@ for (const [what, message, edit] of CORRUPTIONS) {
     t.regex(sym.report!.warnings.join('\n'), message);
     const addr = nm(bad).get('main.work$1')!;
     t.like(sym.symbolize([addr])[0][0], { function: 'main.work$1', functionSource: 'symtab' });
+    // In memory (no DWARF, nothing cached): load() refuses the module; nothing stays registered.
+    const before = modules().length;
+    t.throws(() => load(bad, { cacheDir: freshCache() }), { code: 'LLGI_LLGO_INVALID' });
+    t.is(modules().length, before);
   });
 }
 
@@ -203,4 +249,16 @@ testWith(NEEDS, 'corrupt LLGOFTB1 (a bucket that disagrees with its rows): refus
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-llgo-')), 'ftb-bucket');
   fs.writeFileSync(out, buf);
   t.throws(() => readLlgoTables(ElfFile.open(out)), { code: 'LLGI_LLGO_INVALID', message: /bucket 0 disagrees/ });
+});
+
+testWith(NEEDS, 'CLI: symbolize prints llgo names, gc names with --gc-names, and sources in --json', (t) => {
+  const fx = appShared();
+  const addr = `0x${nm(fx.path).get('main.work$1$2')!.toString(16)}`;
+  const plain = runCli(['symbolize', fx.path, addr]);
+  t.is(plain.status, 0, plain.stderr);
+  t.is(plain.stdout, `main.work$1.func2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n`);
+  const gc = runCli(['symbolize', '--gc-names', fx.path, addr]);
+  t.is(gc.stdout, `main.work.func1.2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n`);
+  const json = JSON.parse(runCli(['symbolize', '--json', fx.path, addr]).stdout);
+  t.like(json[0].frames[0], { function: 'main.work$1.func2', gcFunction: 'main.work.func1.2', functionSource: 'llgo', lineSource: 'llgo' });
 });

@@ -23,6 +23,9 @@ import { writeTable } from './write';
 import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
 import { readLlgoTables, type LlgoTables } from '../llgo/read';
 
+/** Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables. */
+export const BUILDER_REVISION = 2;
+
 export interface BuildReport {
   functions: number;
   functionsWithDwarf: number;
