@@ -35,7 +35,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 8;
+const ABI_VERSION = 9;
 
 export interface NativeAddon {
   abiVersion: number;

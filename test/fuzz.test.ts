@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { isLlgiError } from '../compiler/errors';
 import { buildTable } from '../compiler/table/build';
-import { HEADER_SIZE, H, fnv1a32 } from '../compiler/table/format';
+import { HEADER_SIZE, H, tableChecksum } from '../compiler/table/format';
 import { native } from '../lib/native';
 import { compile } from '../compiler/toolchain/cc';
 import { symFixture } from './helpers/fixtures';
@@ -54,7 +54,7 @@ function mutateTable(table: Buffer, m: Mutation): Buffer {
     b.writeUInt32LE(m.value >>> 0, m.at * 4);
   }
   if (fix && b.length >= HEADER_SIZE && !(m.kind === 'word' && m.at * 4 === H.checksum)) {
-    b.writeUInt32LE(fnv1a32(b, HEADER_SIZE), H.checksum);
+    b.writeUInt32LE(tableChecksum(b, HEADER_SIZE), H.checksum);
   }
   return b;
 }

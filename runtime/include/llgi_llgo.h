@@ -6,7 +6,8 @@
  * Inputs, all read in the loaded image and bounds-checked against its PT_LOAD
  * segments before use: llgo's ABI globals (dlsym on the module's own handle),
  * the symbol index found through the entry section's meta record, the entry
- * sites (or an LLGOFTB1 prebuilt table), the pcline records and sites, and the
+ * sites (an LLGOFTB1 table, which llgo writes only into executables, is
+ * refused), the pcline records and sites, and the
  * image's dynamic symbol table (DT_SYMTAB sized by DT_GNU_HASH / DT_HASH).
  *
  * What it builds is what compiler/llgo/merge.ts builds from a file without

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LLGI_TABLE_MAGIC "LLGITBL1"
-#define LLGI_TABLE_VERSION 1
+#define LLGI_TABLE_VERSION 2
 #define LLGI_TABLE_HEADER_SIZE 96
 /* No string / no node / no file: the "absent" value of 32-bit references. */
 #define LLGI_NONE 0xffffffffu
@@ -165,8 +165,10 @@ int llgi_table_frames(const llgi_table *t, uint64_t addr, llgi_frame *out, int m
  */
 int llgi_table_line(const llgi_table *t, uint32_t fi, uint64_t addr, const char **file, uint32_t *line);
 
-/* FNV-1a 32 over `n` bytes: the table's checksum (header field). */
-uint32_t llgi_fnv1a32(const uint8_t *p, size_t n);
+/* The table checksum (header field) over `n` bytes: four FNV-style lanes over
+ * little-endian 32-bit words with an xorshift per step (docs/table-format.md).
+ * Thread-safe, async-signal-safe, allocation-free. */
+uint32_t llgi_table_checksum(const uint8_t *p, size_t n);
 
 #ifdef __cplusplus
 }

@@ -216,29 +216,28 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   uintptr_t ee = (uintptr_t)global(handle, &im, "__llgo_funcinfo_entry_end", &ok4);
   if (!ok || !ok4 || !es || ee < es || (ee - es) % 16 || !readable(&im, es, ee - es)) FAIL("entry-site section bounds are wrong");
   size_t nrows_e = (ee - es) / 16;
-  int prebuilt = nrows_e >= 2 && rd64(es) == FTB_MAGIC;
+  /* Only llgo's post-link step writes LLGOFTB1, and only into executables, which cannot be loaded (§4.1). */
+  if (nrows_e >= 2 && rd64(es) == FTB_MAGIC) FAIL("LLGOFTB1 in a loadable module (llgo writes it only into executables)");
+  if (nrows_e > 16 * count + 8 || nrows_e > LIMIT + 8) FAIL("more entry sites than llgo's limits");
   uintptr_t idx = 0;
   uint64_t nidx = 0;
-  if (!prebuilt) {
-    if (nrows_e > 16 * count + 8 || nrows_e > LIMIT + 8) FAIL("more entry sites than llgo's limits");
-    for (size_t i = 0; i + 2 < nrows_e; i++) {
-      uintptr_t r = es + 16 * i;
-      if (rd64(r) || rd64(r + 8) != MET_MAGIC) continue;
-      uintptr_t pi = (uintptr_t)rd64(r + 16), pc = (uintptr_t)rd64(r + 32);
-      if (!readable(&im, pi, 8) || !readable(&im, pc, 8)) FAIL("meta record points outside the image");
-      idx = (uintptr_t)rd64(pi);
-      nidx = rd64(pc);
-      break;
-    }
-    if (!nidx) FAIL("no symbol index (meta record missing or empty)");
-    if (nidx > count || !readable(&im, idx, nidx * 16)) FAIL("symbol index outside the image or larger than the record count");
-    for (uint64_t i = 0; i < nidx; i++) {
-      uint64_t id = rd64(idx + 16 * i);
-      uint32_t fi = rd32(idx + 16 * i + 8);
-      if (i && id <= rd64(idx + 16 * (i - 1))) FAIL("symbol index is not sorted");
-      if (fi < 1 || fi > count) FAIL("symbol index names a record past the count");
-      if (fnv64_join(RSTR(fi - 1, 0), RSTR(fi - 1, 1)) != id) FAIL("symbol index row does not hash to its record's symbol");
-    }
+  for (size_t i = 0; i + 2 < nrows_e; i++) {
+    uintptr_t r = es + 16 * i;
+    if (rd64(r) || rd64(r + 8) != MET_MAGIC) continue;
+    uintptr_t pi = (uintptr_t)rd64(r + 16), pc = (uintptr_t)rd64(r + 32);
+    if (!readable(&im, pi, 8) || !readable(&im, pc, 8)) FAIL("meta record points outside the image");
+    idx = (uintptr_t)rd64(pi);
+    nidx = rd64(pc);
+    break;
+  }
+  if (!nidx) FAIL("no symbol index (meta record missing or empty)");
+  if (nidx > count || !readable(&im, idx, nidx * 16)) FAIL("symbol index outside the image or larger than the record count");
+  for (uint64_t i = 0; i < nidx; i++) {
+    uint64_t id = rd64(idx + 16 * i);
+    uint32_t fi = rd32(idx + 16 * i + 8);
+    if (i && id <= rd64(idx + 16 * (i - 1))) FAIL("symbol index is not sorted");
+    if (fi < 1 || fi > count) FAIL("symbol index names a record past the count");
+    if (fnv64_join(RSTR(fi - 1, 0), RSTR(fi - 1, 1)) != id) FAIL("symbol index row does not hash to its record's symbol");
   }
 
   /* Dynamic function symbols. */
@@ -254,7 +253,7 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   }
   size_t nsym = symtab && strtab && readable(&im, strtab, strsz) ? dynsym_count(&im, gnu, sysv) : 0;
   if (nsym && !readable(&im, symtab, nsym * sizeof(ElfW(Sym)))) nsym = 0;
-  size_t cap = nsym + (prebuilt ? 16 * count + 1 : nrows_e), n = 0;
+  size_t cap = nsym + nrows_e, n = 0;
   funcs = malloc((cap ? cap : 1) * sizeof *funcs);
   if (!funcs) goto out;
   for (size_t i = 0; i < nsym; i++) {
@@ -273,37 +272,18 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   n = nsymf;
 
   /* llgo's entries: each names the symbol that owns it, or starts a function at its anchor. */
-  size_t nent = prebuilt ? 0 : nrows_e;
-  uint64_t ftb_base = 0;
-  uint32_t ftb_count = 0;
-  if (prebuilt) {
-    ftb_base = rd64(es + 16);
-    ftb_count = rd32(es + 24);
-    if (ftb_count < 2 || ftb_count > 16 * count + 1 || 32 + 8 * (uint64_t)ftb_count > ee - es) FAIL("LLGOFTB1 row count is wrong");
-    nent = ftb_count - 1;
-  }
-  for (size_t i = 0; i < nent; i++) {
-    uint64_t pc;
-    uint32_t fi;
-    if (prebuilt) {
-      uintptr_t r = es + 32 + 8 * i;
-      pc = ftb_base + rd32(r);
-      fi = rd32(r + 4);
-      if ((i && rd32(r) <= rd32(r - 8)) || fi < 1 || fi > count) FAIL("LLGOFTB1 rows are out of order or name a record past the count");
-    } else {
-      uintptr_t r = es + 16 * i;
-      pc = rd64(r);
-      uint64_t id = rd64(r + 8);
-      if (!pc || !id) continue;
-      size_t lo = 0, hi = nidx;
-      while (lo < hi) {
-        size_t m = (lo + hi) / 2;
-        if (rd64(idx + 16 * m) < id) lo = m + 1;
-        else hi = m;
-      }
-      if (lo == nidx || rd64(idx + 16 * lo) != id) continue;
-      fi = rd32(idx + 16 * lo + 8);
+  for (size_t i = 0; i < nrows_e; i++) {
+    uintptr_t r = es + 16 * i;
+    uint64_t pc = rd64(r), id = rd64(r + 8);
+    if (!pc || !id) continue;
+    size_t lo = 0, hi = nidx;
+    while (lo < hi) {
+      size_t m = (lo + hi) / 2;
+      if (rd64(idx + 16 * m) < id) lo = m + 1;
+      else hi = m;
     }
+    if (lo == nidx || rd64(idx + 16 * lo) != id) continue;
+    uint32_t fi = rd32(idx + 16 * lo + 8);
     if (in_exec(&im, pc) < 0) FAIL("an entry site lies outside the module's text");
     const char *sp = RSTR(fi - 1, 0), *sl = RSTR(fi - 1, 1);
     int64_t o = owner_of(funcs, nsymf, pc);

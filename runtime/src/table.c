@@ -47,12 +47,25 @@ static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v;
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
-uint32_t llgi_fnv1a32(const uint8_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 16777619u;
+static inline uint32_t lane_step(uint32_t l, uint32_t w) {
+  l = (l ^ w) * 16777619u;
+  return l ^ (l >> 15);
+}
+
+uint32_t llgi_table_checksum(const uint8_t *p, size_t n) {
+  uint32_t l[4] = {0x811c9dc5u, 0x811c9dc4u, 0x811c9dc7u, 0x811c9dc6u};
+  size_t words = n / 4, i = 0;
+  /* Four independent chains: the multiplies overlap. */
+  for (; i + 4 <= words; i += 4) {
+    l[0] = lane_step(l[0], rd32(p + 4 * i));
+    l[1] = lane_step(l[1], rd32(p + 4 * i + 4));
+    l[2] = lane_step(l[2], rd32(p + 4 * i + 8));
+    l[3] = lane_step(l[3], rd32(p + 4 * i + 12));
   }
+  for (; i < words; i++) l[i & 3] = lane_step(l[i & 3], rd32(p + 4 * i));
+  for (size_t j = 4 * words; j < n; j++) l[0] = lane_step(l[0], p[j]);
+  uint32_t h = 0x811c9dc5u;
+  for (int k = 0; k < 4; k++) h = lane_step(h, l[k]);
   return h;
 }
 
@@ -98,7 +111,7 @@ int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_er
   uint32_t total = rd32(b + H_TOTAL_SIZE);
   if (total != size) REJECT("total size does not match the buffer", H_TOTAL_SIZE);
   if (rd32(b + H_FLAGS) != 0) REJECT("unknown flags", H_FLAGS);
-  if (llgi_fnv1a32(b + LLGI_TABLE_HEADER_SIZE, size - LLGI_TABLE_HEADER_SIZE) != rd32(b + H_CHECKSUM))
+  if (llgi_table_checksum(b + LLGI_TABLE_HEADER_SIZE, size - LLGI_TABLE_HEADER_SIZE) != rd32(b + H_CHECKSUM))
     REJECT("checksum mismatch", H_CHECKSUM);
   t->text_start = rd64(b + H_TEXT_START);
   t->text_len = rd32(b + H_TEXT_LEN);

@@ -1,7 +1,7 @@
 /*
  * table_write.c: LLGI table layout for tables built in the process
  * (llgi_table_write.h). Mirrors compiler/table/write.ts: sections in header
- * order, each 8-byte aligned, gc's findfunctab with u16 deltas, FNV-1a 32
+ * order, each 8-byte aligned, gc's findfunctab with u16 deltas, the lane
  * checksum. Strings are interned by pointer identity of their parts.
  */
 #include "llgi_table_write.h"
@@ -156,7 +156,7 @@ int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *f
     wr32(table + 44 + 8 * s, counts[s]);
     if (bytes[s]) memcpy(table + offs[s], body[s], bytes[s]);
   }
-  wr32(table + 20, llgi_fnv1a32(table + LLGI_TABLE_HEADER_SIZE, total - LLGI_TABLE_HEADER_SIZE));
+  wr32(table + 20, llgi_table_checksum(table + LLGI_TABLE_HEADER_SIZE, total - LLGI_TABLE_HEADER_SIZE));
   *out = table;
   *size = total;
   table = NULL;
