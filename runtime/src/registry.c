@@ -26,7 +26,7 @@ static _Atomic int g_active;
 /* Union bounds of the used ranges (a superset is fine: it only filters). */
 static _Atomic uint64_t g_lo = UINT64_MAX, g_hi;
 /* Bumped after every add and remove (llgi_registry_generation). */
-static _Atomic uint32_t g_generation;
+_Atomic uint32_t llgi_registry_gen;
 /* Serialises writers. Readers never take it. */
 static pthread_mutex_t g_write = PTHREAD_MUTEX_INITIALIZER;
 
@@ -42,7 +42,7 @@ static void write_end(slot *s) {
   atomic_fetch_add_explicit(&s->seq, 1, RLX);
 }
 
-uint32_t llgi_registry_generation(void) { return atomic_load_explicit(&g_generation, memory_order_acquire); }
+uint32_t llgi_registry_generation(void) { return atomic_load_explicit(&llgi_registry_gen, memory_order_acquire); }
 
 /* Called by writers (under g_write) after each change. */
 static void recompute_bounds(void) {
@@ -56,7 +56,7 @@ static void recompute_bounds(void) {
   }
   atomic_store_explicit(&g_lo, lo, memory_order_release);
   atomic_store_explicit(&g_hi, hi, memory_order_release);
-  atomic_fetch_add_explicit(&g_generation, 1, memory_order_release);
+  atomic_fetch_add_explicit(&llgi_registry_gen, 1, memory_order_release);
 }
 
 int llgi_registry_add(uint64_t lo, uint64_t hi, uint64_t bias, const llgi_table *table, uint32_t module) {

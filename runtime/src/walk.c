@@ -56,45 +56,31 @@ static int safe_record(uintptr_t fp, uintptr_t rec[2]) {
   return r < 0 && (errno == ENOSYS || errno == EPERM) ? -1 : 0;
 }
 
-/* The walk itself, inlined into both entry points so llgi_callers pays for
- * one call, not two. */
-static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, uintptr_t *pcs, int max) {
-  if (!t_stack_hi) llgi_walk_prepare_thread();
-  uintptr_t lo = t_stack_lo, hi = t_stack_hi;
-  /* Started on another stack (an FFI's own stack, a coroutine): safe reads,
-   * or else the bounds of the mapping that holds the start frame. */
-  int safe = 0;
-  if (fp < lo || fp >= hi) {
-    /* Learn once whether process_vm_readv is allowed; afterwards the loop's
-     * own reads are the only system calls. */
-    int vm = atomic_load_explicit(&g_vm_read, memory_order_relaxed);
-    if (vm < 0) {
-      int saved_errno = errno;
-      uintptr_t probe[2];
-      vm = safe_record(fp, probe) >= 0;
-      atomic_store_explicit(&g_vm_read, vm, memory_order_relaxed);
-      errno = saved_errno;
-    }
-    safe = vm;
-    if (safe) {
-      lo = 0;
-      hi = UINTPTR_MAX;
-    } else if (!llgi_stackmap_find(fp, &lo, &hi)) {
-      return 0;
-    }
-  }
-  if (!hi) return 0; /* bounds unknown: reading anything would be a guess */
+/* A return address outside the cached range: look it up (out of line, so the
+ * hot loop keeps its values in registers). 1 and the new range, or 0. */
+typedef struct span {
+  uint64_t lo, hi;
+} span;
+
+static __attribute__((noinline)) int miss(uintptr_t ret, span *cur) {
+  llgi_range r;
+  if (!llgi_registry_find(ret, &r)) return 0;
+  cur->lo = r.lo;
+  cur->hi = r.hi;
+  return 1;
+}
+
+/* The frame loop from fp, which the caller checked is inside [lo, hi); fp
+ * only grows, so only the top bound needs checking again. `safe` is a
+ * constant at each call: the loop over the thread's own stack carries no
+ * system-call path. */
+static inline __attribute__((always_inline)) int frames(uintptr_t fp, uintptr_t hi, int skip, uintptr_t *pcs, int max,
+                                                        span *cur, const int safe) {
   int n = 0;
-  /* The range of the last registry hit: consecutive frames are mostly in one
-   * module, and two compares are much cheaper than a registry scan. */
-  llgi_range cur = {0, 0, 0, 0, 0};
-  uint32_t gen = llgi_registry_generation();
-  if (t_hit_gen == gen) {
-    cur.lo = t_hit_lo;
-    cur.hi = t_hit_hi;
-  }
+  const uintptr_t top = hi - 2 * sizeof(uintptr_t);
+  uint64_t clo = cur->lo, chi = cur->hi;
   while (n < max) {
-    if (fp < lo || fp >= hi - 2 * sizeof(uintptr_t) || (fp & (sizeof(uintptr_t) - 1))) break;
+    if (fp >= top || (fp & (sizeof(uintptr_t) - 1))) break;
     uintptr_t next, ret;
     if (safe) {
       uintptr_t rec[2];
@@ -109,16 +95,66 @@ static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, ui
       next = rec[0];
       ret = rec[1];
     }
-    if ((ret < cur.lo || ret >= cur.hi) && !llgi_registry_find(ret, &cur)) break;
+    if (__builtin_expect(ret < clo || ret >= chi, 0)) {
+      if (!miss(ret, cur)) break;
+      clo = cur->lo;
+      chi = cur->hi;
+    }
     if (skip > 0) skip--;
     else pcs[n++] = ret;
     if (next <= fp || next - fp > LLGI_WALK_MAX_STEP) break;
     fp = next;
   }
+  return n;
+}
+
+/* Walks that did not start on this thread's stack, out of line: the common
+ * walk stays small enough to keep its values in registers. */
+static __attribute__((noinline)) int frames_off_stack(uintptr_t fp, int skip, uintptr_t *pcs, int max, span *cur) {
+  /* Started on another stack (an FFI's own stack, a coroutine): safe reads,
+   * or else the bounds of the mapping that holds the start frame. Whether
+   * process_vm_readv is allowed is learnt once; afterwards the loop's own
+   * reads are the only system calls. */
+  int vm = atomic_load_explicit(&g_vm_read, memory_order_relaxed);
+  if (vm < 0) {
+    int saved_errno = errno;
+    uintptr_t probe[2];
+    vm = safe_record(fp, probe) >= 0;
+    atomic_store_explicit(&g_vm_read, vm, memory_order_relaxed);
+    errno = saved_errno;
+  }
+  if (vm) return frames(fp, UINTPTR_MAX, skip, pcs, max, cur, 1);
+  uintptr_t lo, hi;
+  if (llgi_stackmap_find(fp, &lo, &hi) && fp >= lo && fp < hi) return frames(fp, hi, skip, pcs, max, cur, 0);
+  return -1; /* bounds unknown: reading anything would be a guess */
+}
+
+/* The walk itself, inlined into both entry points so llgi_callers pays for
+ * one call, not two. */
+static inline __attribute__((always_inline)) int walk(uintptr_t fp, int skip, uintptr_t *pcs, int max) {
+  if (!t_stack_hi) llgi_walk_prepare_thread();
+  uintptr_t lo = t_stack_lo, hi = t_stack_hi; /* hi == 0: unknown, treated as another stack */
+  /* The range of the last registry hit: consecutive frames are mostly in one
+   * module, and two compares are much cheaper than a registry scan. */
+  span cur = {0, 0};
+  uint32_t gen = llgi_registry_generation_fast();
+  if (t_hit_gen == gen) {
+    cur.lo = t_hit_lo;
+    cur.hi = t_hit_hi;
+  }
+  int n;
+  if (__builtin_expect(fp >= lo && fp < hi, 1)) {
+    n = frames(fp, hi, skip, pcs, max, &cur, 0);
+  } else {
+    n = frames_off_stack(fp, skip, pcs, max, &cur);
+    if (n < 0) return 0;
+  }
   /* Generation read before the walk: a change during it invalidates the copy. */
-  t_hit_gen = gen;
-  t_hit_lo = cur.lo;
-  t_hit_hi = cur.hi;
+  if (cur.lo != t_hit_lo || gen != t_hit_gen) {
+    t_hit_gen = gen;
+    t_hit_lo = cur.lo;
+    t_hit_hi = cur.hi;
+  }
   return n;
 }
 
