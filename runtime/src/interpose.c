@@ -101,7 +101,23 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 #define FP() ((uintptr_t)__builtin_frame_address(0))
 /* Keeps the real call out of tail position (and the wrapper's frame alive). */
 #define NO_TAIL() __asm__ __volatile__("" ::: "memory")
-#define WRAPPER static __attribute__((noinline, used))
+/* Every wrapper lives in one section, so a report can tell a wrapper's frame
+ * from the module's (MODULE_FP). */
+#define WRAPPER static __attribute__((noinline, used, section("llgi_wrap")))
+extern const char __start_llgi_wrap[] __attribute__((visibility("hidden")));
+extern const char __stop_llgi_wrap[] __attribute__((visibility("hidden")));
+/* The frame record whose return address is the module's call site: this
+ * function's own, unless a wrapper called it rather than jumped to it (the
+ * compiler decides; -fno-optimize-sibling-calls builds always call), then the
+ * first record above the wrappers. A macro: the frame must be the caller's. */
+#define MODULE_FP()                                                                        \
+  ({                                                                                       \
+    uintptr_t fp_ = FP();                                                                  \
+    while (((uintptr_t *)fp_)[1] - (uintptr_t)__start_llgi_wrap <                          \
+           (uintptr_t)(__stop_llgi_wrap - __start_llgi_wrap))                              \
+      fp_ = ((uintptr_t *)fp_)[0];                                                         \
+    fp_;                                                                                   \
+  })
 
 /* The sampler's fast paths are inline (mprof_fast.h): an allocation that is
  * not sampled costs a few loads here, and leaves errno alone. */
@@ -148,18 +164,20 @@ static void gc_unwatch(void *p, int debug) {
 
 /* size -> pointer */
 /* The hottest wrappers (malloc, operator new, free, delete) decide first and
- * jump straight to the real function when nothing is to be reported: with
- * sibling calls and shrink-wrapping (the addon's -O3), that path is a tail
- * jump and sets up no frame. Otherwise they keep their frame and report from
- * it, so the sample's stack starts at the module's call site whatever the
- * compiler did with the fast path. */
+ * end in a call to either the real function or their slow half, both in tail
+ * position: with sibling calls (the addon's -O3) the wrapper is two jumps and
+ * sets up no frame at all. The slow half reports from MODULE_FP, so the
+ * sample's stack starts at the module's call site whatever the compiler did. */
 #define ALLOC1(n)                                                               \
-  WRAPPER void *w_##n(size_t size) {                                            \
-    if (llgi_mprof_alloc_skips(size)) return REAL(n, void *(*)(size_t))(size);  \
+  WRAPPER void *w_##n##_slow(size_t size) {                                     \
     void *p = REAL(n, void *(*)(size_t))(size);                                 \
-    report_alloc(p, size, FP());                                                \
+    report_alloc(p, size, MODULE_FP());                                         \
     NO_TAIL();                                                                  \
     return p;                                                                   \
+  }                                                                             \
+  WRAPPER void *w_##n(size_t size) {                                            \
+    if (llgi_mprof_alloc_skips(size)) return REAL(n, void *(*)(size_t))(size);  \
+    return w_##n##_slow(size);                                                  \
   }
 /* (size, const std::nothrow_t&) */
 #define ALLOC_NT(n)                                                 \

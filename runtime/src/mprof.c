@@ -252,7 +252,10 @@ static void live_put(uintptr_t key, bucket *b, uint64_t size) {
   while (g_live[j].key > 1) j = (j + 1) & (g_live_cap - 1); /* first empty or deleted slot */
   if (g_live[j].key == 0) g_live_used++;
   g_live[j] = (live_entry){key, b, size};
-  atomic_fetch_add_explicit(&g_filter[filter_index(key)], 1, memory_order_relaxed);
+  /* Writers hold g_mu. A full counter sticks at its maximum (always "maybe"):
+   * wrapping to 0 would hide live samples from their frees. */
+  _Atomic uint16_t *c = &g_filter[filter_index(key)];
+  if (atomic_load_explicit(c, memory_order_relaxed) != UINT16_MAX) atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
   atomic_fetch_add_explicit(&g_live_count, 1, memory_order_release);
 }
 
@@ -274,6 +277,10 @@ static memrec *pending(bucket *b) { return &b->future[(g_cycle + 2) % 3]; }
 static void record_sample(thread_state *t, void *p, size_t size, uintptr_t fp) {
   uintptr_t stk[LLGI_MPROF_MAX_STACK];
   int saved_errno = errno; /* an allocation's caller may read errno after it */
+  /* While busy, next is 0: the inline fast paths never count down, and
+   * llgi_mprof_malloc sees busy and ignores the sampler's own allocations. */
+  int64_t next = t->next;
+  t->next = 0;
   t->busy = 1;
   int n = llgi_walk(fp, 0, stk, LLGI_MPROF_MAX_STACK);
   pthread_mutex_lock(&g_mu);
@@ -286,6 +293,7 @@ static void record_sample(thread_state *t, void *p, size_t size, uintptr_t fp) {
   }
   pthread_mutex_unlock(&g_mu);
   t->busy = 0;
+  t->next = next;
   errno = saved_errno;
 }
 
@@ -317,7 +325,7 @@ void llgi_mprof_free(void *p) {
     m->frees++;
     m->free_bytes += (int64_t)e->size;
     e->key = 1;
-    atomic_fetch_sub_explicit(&g_filter[fi], 1, memory_order_relaxed);
+    if (atomic_load_explicit(&g_filter[fi], memory_order_relaxed) != UINT16_MAX) atomic_fetch_sub_explicit(&g_filter[fi], 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&g_live_count, 1, memory_order_release);
   }
   pthread_mutex_unlock(&g_mu);

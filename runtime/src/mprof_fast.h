@@ -23,7 +23,7 @@ typedef struct llgi_mprof_thread {
   int64_t next;   /* bytes left before the next sample */
   uint64_t rng;   /* wyrand state */
   uint32_t epoch; /* seed epoch the state was drawn under; 0 = not started */
-  int busy;       /* inside the sampler: its own work is never sampled */
+  int busy;       /* inside the sampler: its own work is never sampled (next is 0 meanwhile, so the fast paths step aside) */
 } llgi_mprof_thread;
 
 /* A counting filter over sampled, not yet freed pointers: a free whose
@@ -36,8 +36,12 @@ extern LLGI_HIDDEN _Atomic int64_t llgi_mprof_live_;
 extern LLGI_HIDDEN _Atomic uint16_t llgi_mprof_filter_[1u << LLGI_MPROF_FILTER_BITS];
 extern LLGI_HIDDEN __thread llgi_mprof_thread llgi_mprof_thread_ __attribute__((tls_model("initial-exec")));
 
+/* One counter per 1 KiB of address space, wrapping every 16 MiB: frees in a
+ * heap of a few MiB touch a few KiB of counters (they stay in L1), where a
+ * hash spread them over all 32 KiB. A counter shared with a live sample only
+ * sends a free to the exact map. */
 static inline uint32_t llgi_mprof_filter_index(uintptr_t p) {
-  return (uint32_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - LLGI_MPROF_FILTER_BITS));
+  return (uint32_t)(p >> 10) & ((1u << LLGI_MPROF_FILTER_BITS) - 1);
 }
 
 /*
@@ -52,7 +56,7 @@ static inline int llgi_mprof_alloc_skips(size_t size) {
   int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
   if (rate <= 0 || size == 0) return 1;
   llgi_mprof_thread *t = &llgi_mprof_thread_;
-  if (rate != 1 && (int64_t)size < t->next && !t->busy &&
+  if (rate != 1 && (int64_t)size < t->next &&
       t->epoch == atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed)) {
     t->next -= (int64_t)size;
     return 1;
@@ -71,7 +75,7 @@ static inline void llgi_mprof_malloc_fast(void *p, size_t size, uintptr_t fp) {
   int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
   if (rate <= 0 || !p || size == 0) return;
   llgi_mprof_thread *t = &llgi_mprof_thread_;
-  if (rate != 1 && (int64_t)size < t->next && !t->busy &&
+  if (rate != 1 && (int64_t)size < t->next &&
       t->epoch == atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed)) {
     t->next -= (int64_t)size;
     return;
