@@ -15,6 +15,7 @@ import { LlgiError } from '../errors';
 import { Abbrev, AbbrevTable, AttrValues, FormUnit, parseAbbrevTable, skipAttributes } from './abbrev';
 import { Range, RangeReader, RangeUnit, validRange } from './ranges';
 import { DwarfReader, DwarfSections, stringAt } from './reader';
+import { countAtOrBelow } from '../search';
 
 export type { Range } from './ranges';
 export { readAranges } from './ranges';
@@ -514,13 +515,7 @@ class InfoParser {
 
   private unitAt(off: number): Unit | undefined {
     const units = this.units;
-    let lo = 0;
-    let hi = units.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (units[mid].end <= off) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < units.length && units[lo].offset <= off ? units[lo] : undefined;
+    const i = countAtOrBelow(units, off, (u) => u.end);
+    return i < units.length && units[i].offset <= off ? units[i] : undefined;
   }
 }

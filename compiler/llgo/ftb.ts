@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { ElfFile, STT_FUNC } from '../elf';
 import { LlgiError } from '../errors';
+import { countAtOrBelow } from '../search';
 import { symbolId } from './encode';
 import { LinkImage } from './image';
 
@@ -20,14 +21,7 @@ export interface FtbRow {
 
 /** Index of the last row with entry <= pc, clamped to >= 0. */
 function lastLE(rows: FtbRow[], pc: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid].entry <= pc) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.max(lo - 1, 0);
+  return Math.max(countAtOrBelow(rows, pc, (r) => r.entry) - 1, 0);
 }
 
 /** The blob for rows sorted by entry (no sentinel) and the text end. */
@@ -138,14 +132,7 @@ export function writePrebuilt(input: string, output: string): void {
     .filter((s, i, a) => i === 0 || a[i - 1].addr !== s.addr);
   syms.forEach((s, i) => { if (!s.size) s.size = (i + 1 < syms.length ? syms[i + 1].addr : textEnd) - s.addr; });
   const ownerOf = (pc: number): Owner | undefined => {
-    let lo = 0;
-    let hi = syms.length;
-    while (lo < hi) {
-      const m = (lo + hi) >>> 1;
-      if (syms[m].addr <= pc) lo = m + 1;
-      else hi = m;
-    }
-    const s = syms[lo - 1];
+    const s = syms[countAtOrBelow(syms, pc, (x) => x.addr) - 1];
     return s && pc < s.addr + s.size ? s : undefined;
   };
 

@@ -8,6 +8,7 @@
 //   of the same function (§5.3); a function without statement sites keeps
 //   DWARF's lines when it has any, else answers its record line.
 
+import { countAtOrBelow } from '../search';
 import type { FuncModel, LinePoint } from '../table/model';
 import type { LlgoTables } from './read';
 
@@ -18,14 +19,7 @@ interface LlgoFuncModel extends FuncModel {
 
 /** The function containing pc in entry-sorted `list`, if any. */
 function ownerOf(list: FuncModel[], pc: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (list[m].entry <= pc) lo = m + 1;
-    else hi = m;
-  }
-  const i = lo - 1;
+  const i = countAtOrBelow(list, pc, (f) => f.entry) - 1;
   if (i < 0) return -1;
   const f = list[i];
   const end = f.size !== undefined ? f.entry + f.size : i + 1 < list.length ? list[i + 1].entry : Infinity;

@@ -132,6 +132,18 @@ static int by_owner_pc(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Index of the row whose leading u64 ID is `id` in n rows of `stride` bytes
+ * sorted by ID (checked before), or n. */
+static size_t find_id(uintptr_t rows, size_t stride, size_t n, uint64_t id) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (rd64(rows + stride * m) < id) lo = m + 1;
+    else hi = m;
+  }
+  return lo < n && rd64(rows + stride * lo) == id ? lo : n;
+}
+
 /* Last function with entry <= pc, or -1. */
 static int64_t owner_of(const fn *f, size_t n, uint64_t pc) {
   size_t lo = 0, hi = n;
@@ -276,14 +288,9 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
     uintptr_t r = es + 16 * i;
     uint64_t pc = rd64(r), id = rd64(r + 8);
     if (!pc || !id) continue;
-    size_t lo = 0, hi = nidx;
-    while (lo < hi) {
-      size_t m = (lo + hi) / 2;
-      if (rd64(idx + 16 * m) < id) lo = m + 1;
-      else hi = m;
-    }
-    if (lo == nidx || rd64(idx + 16 * lo) != id) continue;
-    uint32_t fi = rd32(idx + 16 * lo + 8);
+    size_t row = find_id(idx, 16, nidx, id);
+    if (row == nidx) continue;
+    uint32_t fi = rd32(idx + 16 * row + 8);
     if (in_exec(&im, pc) < 0) FAIL("an entry site lies outside the module's text");
     const char *sp = RSTR(fi - 1, 0), *sl = RSTR(fi - 1, 1);
     int64_t o = owner_of(funcs, nsymf, pc);
@@ -323,14 +330,9 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
     for (uintptr_t r = ps; r < pe; r += 16) {
       uint64_t pc = rd64(r), id = rd64(r + 8);
       if (!pc || !id) continue;
-      size_t lo = 0, hi = npl;
-      while (lo < hi) {
-        size_t m = (lo + hi) / 2;
-        if (rd64(pl + 24 * m) < id) lo = m + 1;
-        else hi = m;
-      }
-      if (lo == npl || rd64(pl + 24 * lo) != id) continue;
-      uintptr_t rec = pl + 24 * lo;
+      size_t row = find_id(pl, 24, npl, id);
+      if (row == npl) continue;
+      uintptr_t rec = pl + 24 * row;
       int64_t o = owner_of(funcs, nf, pc);
       if (o < 0 || funcs[o].rec != (int64_t)rd32(rec + 8) - 1) continue;
       sites[ns] = (site){pc, (uint32_t)o, (uint32_t)ns, str[rd32(rec + 12)], str[rd32(rec + 16)], rd32(rec + 20)};
