@@ -79,6 +79,7 @@ export class Module {
   /** Lowest and highest runtime addresses of the executable segments. */
   readonly textStart: bigint;
   readonly textEnd: bigint;
+  /** Where the table came from: 'embedded' (postlink), 'cache', 'built' from the file, or 'llgo-memory'. */
   readonly tableSource: TableSource;
   /** True when the module's hook table was found and filled (it includes llgi_module.h). */
   readonly hooks: boolean;
@@ -224,6 +225,9 @@ export class Module {
  */
 export function load(file: string, opts: LoadOptions = {}): Module {
   const abs = path.resolve(file);
+  if (opts.table !== undefined && !['auto', 'file', 'llgo-memory'].includes(opts.table)) {
+    throw new LlgiError('LLGI_BAD_ARGUMENT', `load option table must be 'auto', 'file' or 'llgo-memory', got ${JSON.stringify(opts.table)}`);
+  }
   // Typed errors for what dlopen would only describe in a string. Only the
   // ELF and program headers are read here (a segment past the end of the
   // file would fault when mapped); the whole file is read only when the table

@@ -180,6 +180,7 @@ testWith(NEEDS, 'live: the in-memory table and the file-built table answer alike
   const strip = (pcs: bigint[], m: typeof mem) => callersFrames(pcs).map((f) => [f.function, f.gcFunction, f.file, f.line, f.entry - m.base, f.functionSource, f.lineSource]);
   t.deepEqual(strip(r1.stacks[0], mem), strip(r2.stacks[0], file));
   t.deepEqual(strip(r1.stacks[1], mem), strip(r2.stacks[1], file));
+  t.throws(() => load(src, { table: 'memory' as never }), { code: 'LLGI_BAD_ARGUMENT', message: /'auto', 'file' or 'llgo-memory'/ });
   // A module without llgo tables has no in-memory table to build.
   t.throws(() => load(copyOf(buildLive('clang', ['chain.c']), 'plain'), { table: 'llgo-memory' }), { code: 'LLGI_BAD_ARGUMENT' });
 });
