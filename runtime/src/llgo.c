@@ -210,6 +210,7 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   uint64_t nstr = global(handle, &im, "__llgo_funcinfo_string_count", &ok3);
   if (!ok || !ok2 || !ok3) FAIL("funcinfo string globals missing");
   if (nstr < 1 || nstr > 6 * count + 2 * (uint64_t)LIMIT || !readable(&im, offsets, nstr * 4)) FAIL("string offsets outside the image");
+  if (rd32(offsets) != 0) FAIL("string 0 is not at pool offset 0");
   str = malloc(nstr * sizeof *str);
   if (!str) goto out;
   for (uint64_t i = 0; i < nstr; i++) {
