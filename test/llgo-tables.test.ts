@@ -9,14 +9,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
+import { postlink } from '../compiler/embed/postlink';
+import { buildLlgoFixture } from '../compiler/llgo/fixture';
 import { LinkImage } from '../compiler/llgo/image';
 import { readLlgoTables } from '../compiler/llgo/read';
 import { callersFrames, funcForPC, load, modules, trace } from '../lib/index';
 import { Symbolizer } from '../lib/symbolize';
 import { APP_C, EXE_MAIN_C, NAMES, anchors, appExe, appShared, line, nm } from './helpers/llgo';
 import { runCli } from './helpers/cli';
-import { buildLive } from './helpers/live';
-import { testWith, type Tool } from './helpers/tools';
+import { reserveFile } from './helpers/embed';
+import { INCLUDE, buildLive } from './helpers/live';
+import { testWith, tools, type Tool } from './helpers/tools';
 
 const NEEDS: Tool[] = ['clang', 'lld', 'llvmNm'];
 
@@ -183,6 +186,22 @@ testWith(NEEDS, 'live: the in-memory table and the file-built table answer alike
   t.throws(() => load(src, { table: 'memory' as never }), { code: 'LLGI_BAD_ARGUMENT', message: /'auto', 'file' or 'llgo-memory'/ });
   // A module without llgo tables has no in-memory table to build.
   t.throws(() => load(copyOf(buildLive('clang', ['chain.c']), 'plain'), { table: 'llgo-memory' }), { code: 'LLGI_BAD_ARGUMENT' });
+});
+
+testWith(NEEDS, 'postlink on an llgo-format module: load() adopts the embedded table, which answers as the in-memory one', (t) => {
+  const fx = buildLlgoFixture({ sources: [APP_C, reserveFile(65536)], kind: 'shared', flags: [`-I${INCLUDE}`], compiler: tools.clang!, name: 'llgo-app-reserved' });
+  const emb = copyOf(fx.path, 'emb');
+  postlink(emb);
+  const e = load(emb, { cacheDir: freshCache() });
+  const mem = load(copyOf(fx.path, 'mem'), { table: 'llgo-memory' });
+  t.is(e.tableSource, 'embedded');
+  t.is(mem.tableSource, 'llgo-memory');
+  const view = (pcs: bigint[], m: typeof e) => callersFrames(pcs).map((f) => [f.function, f.gcFunction, f.file, f.line, f.entry - m.base, f.functionSource, f.lineSource]);
+  const a = trace(() => e.call('llgo_run', 1)).stacks;
+  const b = trace(() => mem.call('llgo_run', 1)).stacks;
+  t.is(a.length, 2);
+  t.deepEqual(a.map((s) => view(s, e)), b.map((s) => view(s, mem)));
+  t.like(callersFrames(a[0])[1], { function: 'main.work$1.func2', gcFunction: 'main.work.func1.2', line: line(APP_C, '@closure2->M'), functionSource: 'llgo' });
 });
 
 // ---- corrupted llgo tables: refused with LLGI_LLGO_INVALID, never half-read ----
