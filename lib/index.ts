@@ -6,7 +6,11 @@ export { Symbolizer, symbolize, formatFrames, type Frame, type SymbolizeOptions,
 export type { BuildReport } from '../compiler/table/build';
 export { reserveSource } from '../compiler/embed/reserve';
 export { postlink, type PostlinkOptions, type PostlinkResult, type Reservation } from '../compiler/embed/postlink';
+export { gcName, publicName } from '../compiler/llgo/names';
+export { readLlgoTables, isLlgoBinary, type LlgoTables, type LlgoFunc, type LlgoSite, type LlgoLineSite } from '../compiler/llgo/read';
+export { buildLlgoFixture, type LlgoFixtureRequest, type LlgoFixture } from '../compiler/llgo/fixture';
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
+export type { TableSource, TableChoice } from './table-cache';
 export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction,
   type MemProfileRecord, type Totals,
