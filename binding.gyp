@@ -9,6 +9,7 @@
         "native/llgo.cc",
         "native/mprof.cc",
         "runtime/src/embed.c",
+        "runtime/src/image.c",
         "runtime/src/interpose.c",
         "runtime/src/llgo.c",
         "runtime/src/mprof.c",

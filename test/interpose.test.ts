@@ -27,6 +27,7 @@ const CXX_SRC = path.join(ALLOC, 'interpose_cxx.cpp');
 const GC_SRC = path.join(ALLOC, 'interpose_gc.c');
 const PROBE_SRC = path.join(ROOT, 'test', 'c', 'interpose_probe.c');
 const INTERPOSE_C = path.join(ROOT, 'runtime', 'src', 'interpose.c');
+const IMAGE_C = path.join(ROOT, 'runtime', 'src', 'image.c');
 
 /** The names the interposer must handle (the issue's list; C++ forms as libstdc++ exports them). */
 const LISTED = new Set([
@@ -307,7 +308,7 @@ for (const cc of ['gcc', 'clang'] as const) {
     testWith([cc, ...r.variant.tools], `probe (interpose.c by ${cc}) ${r.mode} ${r.variant.name}: each wrapper reports exactly its events, first pc in the allocating function`, (t) => {
       const probe = compile({
         compiler: tools[cc]!,
-        sources: [PROBE_SRC, INTERPOSE_C],
+        sources: [PROBE_SRC, INTERPOSE_C, IMAGE_C],
         flags: [`-I${INCLUDE}`, '-std=c11', '-Wall', '-Wextra', '-Werror'],
         kind: 'exe',
         name: `interpose_probe-${cc}`,

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "llgi_interpose.h"
+#include "llgi_image.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -211,28 +212,23 @@ static void gc_unwatch(void *p, int debug) {
     NO_TAIL();                                                  \
     return p;                                                   \
   }
-/* Frees report before the real call. (p) */
-#define FREE1(n)                                  \
-  WRAPPER void w_##n(void *p) {                   \
-    if (llgi_mprof_free_skips(p)) {               \
-      REAL(n, void (*)(void *))(p);               \
-      return;                                     \
-    }                                             \
-    report_free(p);                               \
-    REAL(n, void (*)(void *))(p);                 \
-    NO_TAIL();                                    \
+/* Frees report before the real call. The hot ones (free, delete) go straight
+ * to it when p cannot have been sampled. `params` and `args` are the
+ * parenthesised parameter and argument lists, `type` the real function's. */
+#define FREE_HOT(n, params, args, type)   \
+  WRAPPER void w_##n params {             \
+    if (llgi_mprof_free_skips(p)) {       \
+      REAL(n, type) args;                 \
+      return;                             \
+    }                                     \
+    report_free(p);                       \
+    REAL(n, type) args;                   \
+    NO_TAIL();                            \
   }
+/* (p) */
+#define FREE1(n) FREE_HOT(n, (void *p), (p), void (*)(void *))
 /* (p, size_t): sized delete, aligned delete */
-#define FREE_Z(n)                                 \
-  WRAPPER void w_##n(void *p, size_t a) {         \
-    if (llgi_mprof_free_skips(p)) {               \
-      REAL(n, void (*)(void *, size_t))(p, a);    \
-      return;                                     \
-    }                                             \
-    report_free(p);                               \
-    REAL(n, void (*)(void *, size_t))(p, a);      \
-    NO_TAIL();                                    \
-  }
+#define FREE_Z(n) FREE_HOT(n, (void *p, size_t a), (p, a), void (*)(void *, size_t))
 /* (p, const std::nothrow_t&) */
 #define FREE_NT(n)                                    \
   WRAPPER void w_##n(void *p, const void *nt) {       \
@@ -412,48 +408,8 @@ static int is_gc_debug_name(int id) { return id >= S_GC_debug_malloc; }
 
 /* ---- the module -------------------------------------------------------------------- */
 
-#define MAX_LOADS 16
-
-typedef struct module_info {
-  uintptr_t base;
-  const void *dynamic;
-  int found;
-  int nload;
-  uintptr_t lo[MAX_LOADS], hi[MAX_LOADS]; /* PT_LOAD ranges, runtime */
-  uintptr_t relro_lo, relro_hi;           /* PT_GNU_RELRO, runtime (0, 0 when absent) */
-} module_info;
-
-static int find_module(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  module_info *m = data;
-  if (info->dlpi_addr != m->base) return 0;
-  int hit = 0;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type == PT_DYNAMIC && info->dlpi_addr + ph->p_vaddr == (uintptr_t)m->dynamic) hit = 1;
-  }
-  if (!hit) return 0;
-  m->found = 1;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type == PT_LOAD && m->nload < MAX_LOADS) {
-      m->lo[m->nload] = info->dlpi_addr + ph->p_vaddr;
-      m->hi[m->nload] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-      m->nload++;
-    } else if (ph->p_type == PT_GNU_RELRO) {
-      m->relro_lo = info->dlpi_addr + ph->p_vaddr;
-      m->relro_hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-    }
-  }
-  return 1;
-}
-
 /* [a, a+n) inside one of the module's loaded segments. */
-static int in_module(const module_info *m, uintptr_t a, size_t n) {
-  for (int i = 0; i < m->nload; i++)
-    if (a >= m->lo[i] && a < m->hi[i] && n <= m->hi[i] - a) return 1;
-  return 0;
-}
+static int in_module(const llgi_image *m, uintptr_t a, size_t n) { return llgi_image_segment(m, a, n, 0) >= 0; }
 
 static int lookup_name(const char *name) {
   /* Cheap reject: every listed name starts with one of these. */
@@ -498,7 +454,7 @@ static void *pin(uintptr_t v) {
  * The function a wrapper must call for a slot of `id` holding `v`, or 0 to
  * leave the slot alone. Called under g_mu.
  */
-static uintptr_t resolve(int id, uintptr_t v, const module_info *m) {
+static uintptr_t resolve(int id, uintptr_t v, const llgi_image *m) {
   const char *name = g_names[id];
   uintptr_t target = v;
   if (!v) return 0;
@@ -582,7 +538,7 @@ static int maps_prot(const uintptr_t *page, int *prot, int n) {
  * LLGI_INTERPOSE_EPROT when a page could not be made writable (its slots are
  * left unswapped; later pages are still processed).
  */
-static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, const module_info *m, uint8_t *done) {
+static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, const llgi_image *m, uint8_t *done) {
   static uintptr_t pages[LLGI_INTERPOSE_MAX_SLOTS]; /* under g_mu */
   static int prots[LLGI_INTERPOSE_MAX_SLOTS];
   long ps = sysconf(_SC_PAGESIZE);
@@ -630,12 +586,6 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
 
 /* ---- patch / restore ------------------------------------------------------------- */
 
-static uintptr_t dyn_ptr(uintptr_t v, uintptr_t base) {
-  /* ld.so relocates d_ptr entries in place on x86-64 and aarch64; keep the
-   * guard for objects whose dynamic section is read-only. */
-  return v < base ? v + base : v;
-}
-
 int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_state *st) {
   if (!st || !dynamic) return LLGI_INTERPOSE_EINVAL;
   pthread_mutex_lock(&g_mu);
@@ -644,12 +594,8 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
     rc = LLGI_INTERPOSE_EBUSY;
     goto out;
   }
-  module_info m;
-  memset(&m, 0, sizeof m);
-  m.base = base;
-  m.dynamic = dynamic;
-  dl_iterate_phdr(find_module, &m);
-  if (!m.found) goto out;
+  llgi_image m;
+  if (!llgi_image_find(base, dynamic, &m)) goto out;
   if (st->active) {
     /* Patched already: nothing to do while every slot holds its wrapper. A
      * slot that does not belongs to a new image of the module (closed
@@ -670,13 +616,13 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
             relaent = sizeof(ElfW(Rela));
   for (const ElfW(Dyn) *d = dynamic; d->d_tag != DT_NULL; d++) {
     switch (d->d_tag) {
-      case DT_SYMTAB: symtab = dyn_ptr(d->d_un.d_ptr, base); break;
-      case DT_STRTAB: strtab = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_SYMTAB: symtab = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_STRTAB: strtab = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
       case DT_STRSZ: strsz = d->d_un.d_val; break;
-      case DT_JMPREL: jmprel = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_JMPREL: jmprel = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
       case DT_PLTRELSZ: pltrelsz = d->d_un.d_val; break;
       case DT_PLTREL: pltrel = d->d_un.d_val; break;
-      case DT_RELA: rela = dyn_ptr(d->d_un.d_ptr, base); break;
+      case DT_RELA: rela = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
       case DT_RELASZ: relasz = d->d_un.d_val; break;
       case DT_RELAENT: relaent = d->d_un.d_val; break;
       default: break;
@@ -754,7 +700,7 @@ int llgi_interpose_restore(llgi_interpose_state *st) {
   if (st->active) {
     uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
     memset(done, 0, sizeof done);
-    /* No module_info: the module may be gone; /proc/self/maps decides. */
+    /* No image: the module may be gone; /proc/self/maps decides. */
     int r = swap_slots(st->slots, st->nslots, 1, NULL, done);
     for (uint32_t i = 0; i < st->nslots; i++) rc += done[i];
     if (r != 0) rc = r; /* stays active: a later restore retries */

@@ -15,60 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llgi_image.h"
 #include "llgi_table.h"
 #include "llgi_table_write.h"
 
 #define LIMIT (1u << 20)
-#define MAX_LOADS 16
 #define FTB_MAGIC 0x314254464f474c4cull /* "LLGOFTB1" */
 #define MET_MAGIC 0x3154454d4f474c4cull /* "LLGOMET1" */
 
-typedef struct image {
-  uintptr_t base;
-  const void *dynamic;
-  int found, n;
-  uintptr_t lo[MAX_LOADS], hi[MAX_LOADS];
-  int readable[MAX_LOADS], exec[MAX_LOADS];
-} image;
-
-static int find_image(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  image *im = data;
-  if (info->dlpi_addr != im->base) return 0;
-  int hit = 0;
-  for (int i = 0; i < info->dlpi_phnum; i++)
-    if (info->dlpi_phdr[i].p_type == PT_DYNAMIC && info->dlpi_addr + info->dlpi_phdr[i].p_vaddr == (uintptr_t)im->dynamic) hit = 1;
-  if (!hit) return 0;
-  im->found = 1;
-  for (int i = 0; i < info->dlpi_phnum && im->n < MAX_LOADS; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD) continue;
-    im->lo[im->n] = info->dlpi_addr + ph->p_vaddr;
-    im->hi[im->n] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-    im->readable[im->n] = (ph->p_flags & PF_R) != 0;
-    im->exec[im->n] = (ph->p_flags & PF_X) != 0;
-    im->n++;
-  }
-  return 1;
-}
-
 /* Index of the readable segment holding [p, p+n), or -1. */
-static int seg_of(const image *im, uintptr_t p, size_t n) {
-  for (int i = 0; i < im->n; i++)
-    if (im->readable[i] && p >= im->lo[i] && p < im->hi[i] && n <= im->hi[i] - p) return i;
-  return -1;
-}
+static int seg_of(const llgi_image *im, uintptr_t p, size_t n) { return llgi_image_segment(im, p, n, PF_R); }
 
-static int readable(const image *im, uintptr_t p, size_t n) { return p && seg_of(im, p, n) >= 0; }
+static int readable(const llgi_image *im, uintptr_t p, size_t n) { return p && seg_of(im, p, n) >= 0; }
 
-static int in_exec(const image *im, uintptr_t p) {
-  for (int i = 0; i < im->n; i++)
-    if (im->exec[i] && p >= im->lo[i] && p < im->hi[i]) return i;
-  return -1;
-}
+static int in_exec(const llgi_image *im, uintptr_t p) { return llgi_image_segment(im, p, 1, PF_X); }
 
 /* A NUL-terminated string ending inside the segment it starts in. */
-static int cstring_ok(const image *im, uintptr_t p) {
+static int cstring_ok(const llgi_image *im, uintptr_t p) {
   int s = seg_of(im, p, 1);
   return s >= 0 && memchr((const void *)p, 0, im->hi[s] - p) != NULL;
 }
@@ -77,7 +40,7 @@ static uint32_t rd32(uintptr_t p) { uint32_t v; memcpy(&v, (const void *)p, 4); 
 static uint64_t rd64(uintptr_t p) { uint64_t v; memcpy(&v, (const void *)p, 8); return v; }
 
 /* The 8-byte value of one of this image's globals (0 and *ok = 0 when absent or not in the image). */
-static uint64_t global(void *handle, const image *im, const char *name, int *ok) {
+static uint64_t global(void *handle, const llgi_image *im, const char *name, int *ok) {
   uintptr_t p = (uintptr_t)dlsym(handle, name);
   if (!readable(im, p, 8)) {
     *ok = 0;
@@ -156,7 +119,7 @@ static int64_t owner_of(const fn *f, size_t n, uint64_t pc) {
 }
 
 /* Number of dynamic symbols, from DT_GNU_HASH (or DT_HASH's nchain); 0 when unknown. */
-static size_t dynsym_count(const image *im, uintptr_t gnu, uintptr_t sysv) {
+static size_t dynsym_count(const llgi_image *im, uintptr_t gnu, uintptr_t sysv) {
   if (sysv && readable(im, sysv, 8)) return rd32(sysv + 4);
   if (!gnu || !readable(im, gnu, 16)) return 0;
   uint32_t nb = rd32(gnu), symoff = rd32(gnu + 4), bloom = rd32(gnu + 8);
@@ -173,8 +136,6 @@ static size_t dynsym_count(const image *im, uintptr_t gnu, uintptr_t sysv) {
   }
 }
 
-static uintptr_t dyn_ptr(uintptr_t v, uintptr_t base) { return v < base ? v + base : v; }
-
 #define FAIL(msg) do { *why = (msg); rc = LLGI_LLGO_INVALID; goto out; } while (0)
 
 int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **why) {
@@ -182,12 +143,8 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   struct link_map *lm = NULL;
   *why = NULL;
   if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm) return LLGI_LLGO_NOT_LLGO;
-  image im;
-  memset(&im, 0, sizeof im);
-  im.base = lm->l_addr;
-  im.dynamic = lm->l_ld;
-  dl_iterate_phdr(find_image, &im);
-  if (!im.found) return LLGI_LLGO_NOT_LLGO;
+  llgi_image im;
+  if (!llgi_image_find(lm->l_addr, lm->l_ld, &im)) return LLGI_LLGO_NOT_LLGO;
 
   int ok = 0;
   uintptr_t recs = (uintptr_t)global(handle, &im, "__llgo_funcinfo_table", &ok);
@@ -257,11 +214,11 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   uintptr_t symtab = 0, strtab = 0, strsz = 0, gnu = 0, sysv = 0;
   for (const ElfW(Dyn) *d = lm->l_ld; readable(&im, (uintptr_t)d, sizeof *d) && d->d_tag != DT_NULL; d++) {
     switch (d->d_tag) {
-      case DT_SYMTAB: symtab = dyn_ptr(d->d_un.d_ptr, im.base); break;
-      case DT_STRTAB: strtab = dyn_ptr(d->d_un.d_ptr, im.base); break;
+      case DT_SYMTAB: symtab = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
+      case DT_STRTAB: strtab = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
       case DT_STRSZ: strsz = d->d_un.d_val; break;
-      case DT_GNU_HASH: gnu = dyn_ptr(d->d_un.d_ptr, im.base); break;
-      case DT_HASH: sysv = dyn_ptr(d->d_un.d_ptr, im.base); break;
+      case DT_GNU_HASH: gnu = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
+      case DT_HASH: sysv = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
     }
   }
   size_t nsym = symtab && strtab && readable(&im, strtab, strsz) ? dynsym_count(&im, gnu, sysv) : 0;
