@@ -30,8 +30,6 @@ extern "C" {
 namespace llgi {
 namespace {
 
-void* HandleArg(const Napi::Value& v) { return reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(v))); }
-
 // What dl_iterate_phdr tells about one loaded object.
 struct Image {
   uintptr_t base = 0;

@@ -18,7 +18,7 @@ namespace {
 // LLGI_LLGO_INVALID when llgo's tables are inconsistent.
 Napi::Value LlgoTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  void* handle = reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(info[0])));
+  void* handle = HandleArg(info[0]);
   uint8_t* table = nullptr;
   size_t size = 0;
   const char* why = nullptr;

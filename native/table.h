@@ -21,6 +21,9 @@ inline uint64_t BigIntArg(const Napi::Value& v) {
   return v.As<Napi::BigInt>().Uint64Value(&lossless);
 }
 
+// A dlopen handle passed from JS as a bigint.
+inline void* HandleArg(const Napi::Value& v) { return reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(v))); }
+
 // An adopted table plus a reference that keeps its Buffer alive: lookups read
 // the Buffer in place, so it must outlive the handle.
 class Table : public Napi::ObjectWrap<Table> {
