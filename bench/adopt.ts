@@ -19,7 +19,7 @@ import { reserveSource } from '../compiler/embed/reserve';
 import { ElfFile } from '../compiler/elf';
 import { buildTable } from '../compiler/table/build';
 import { buildLlgoFixture } from '../compiler/llgo/fixture';
-import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
+import { compile, defaultCacheDir, which, writeIfChanged } from '../compiler/toolchain/cc';
 import { load, type Module } from '../lib/live';
 import { native } from '../lib/native';
 
@@ -32,15 +32,6 @@ function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
   return r.stdout;
-}
-
-/** Writes `text` to `file` unless it already holds it (compile() caches by content). */
-function writeOnce(file: string, text: string): string {
-  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {
-    fs.writeFileSync(`${file}.${process.pid}`, text);
-    fs.renameSync(`${file}.${process.pid}`, file);
-  }
-  return file;
 }
 
 /** n small exported functions, none inlinable into another. */
@@ -69,7 +60,7 @@ function llgoSource(n: number): string {
 function llgoRows(cc: string, cache: string, work: string): string[] {
   const rows: string[] = [];
   for (const n of SIZES) {
-    const c = writeOnce(path.join(cache, `llgo-funcs-${n}.c`), llgoSource(n));
+    const c = writeIfChanged(path.join(cache, `llgo-funcs-${n}.c`), llgoSource(n));
     const so = buildLlgoFixture({ sources: [c], kind: 'shared', compiler: cc, flags: ['-O1'], name: `bench-adopt-llgo-${n}` }).path;
     const copy = path.join(work, `llgo-${n}.so`);
     fs.copyFileSync(so, copy);
@@ -118,9 +109,9 @@ function main() {
   const cArgs: string[] = [];
   const subjects: { n: number; emb: string; plain: string; bytes: number; soBytes: number }[] = [];
   for (const n of SIZES) {
-    const c = writeOnce(path.join(cache, `funcs-${n}.c`), source(n));
+    const c = writeIfChanged(path.join(cache, `funcs-${n}.c`), source(n));
     // About 70 bytes of table per function here; generous, postlink says if not.
-    const s = writeOnce(path.join(cache, `reserve-${n}.s`), reserveSource(n * 96 + 65536));
+    const s = writeIfChanged(path.join(cache, `reserve-${n}.s`), reserveSource(n * 96 + 65536));
     const so = compile({ compiler: cc, sources: [c, s], kind: 'shared', replaceFlags: true, flags: ['-O1', '-g0', '-fPIC'], name: `bench-adopt-${n}` });
     const emb = path.join(work, `emb-${n}.so`);
     const plain = path.join(work, `plain-${n}.so`);

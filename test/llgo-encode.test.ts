@@ -3,10 +3,9 @@
 
 import test from 'ava';
 import {
-  buildHash, buildStrings, encodeTables, fnv1a32, joinQualified, pclineId, splitFile, splitQualified, symbolId,
+  LLGOMET1, buildHash, buildStrings, encodeTables, fnv1a32, joinQualified, pclineId, splitFile, splitQualified, symbolId,
 } from '../compiler/llgo/encode';
 import { encodePrebuilt, parsePrebuilt, LLGOFTB1 } from '../compiler/llgo/ftb';
-import { LLGOMET1 } from '../compiler/llgo/fixture';
 import { gcName, publicName } from '../compiler/llgo/names';
 
 const b = (s: string) => Buffer.from(s, 'utf8');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { isLlgiError } from '../compiler/errors';
+import { LLGOMET1 } from '../compiler/llgo/encode';
 import { LinkImage } from '../compiler/llgo/image';
 import { readLlgoTables } from '../compiler/llgo/read';
 import { buildTable } from '../compiler/table/build';
@@ -28,10 +29,7 @@ function llgoRegions(so: string): { name: string; lo: number; hi: number }[] {
   const elf = ElfFile.open(so);
   const img = new LinkImage(elf);
   const sym = (n: string) => elf.symbols().find((s) => s.name === n)!.value;
-  const off = (addr: number) => {
-    const p = elf.segments.find((s) => s.type === 1 && addr >= s.vaddr && addr < s.vaddr + s.filesz)!;
-    return p.offset + addr - p.vaddr;
-  };
+  const off = (addr: number) => img.fileOffset(addr)!;
   const word = (n: string) => Number(img.word(sym(n), n));
   const count = word('__llgo_funcinfo_count');
   const nstr = word('__llgo_funcinfo_string_count');
@@ -71,7 +69,7 @@ testWith(['clang', 'lld'], 'mutated llgo tables: LLGI_LLGO_INVALID or a valid ta
   // its .symtab name when this breaks; the loaded image has no such name.
   const entry = ElfFile.open(so).section('llgo_funcinfo_entry')!;
   let metaId = -1;
-  for (let o = 8; o < entry.size; o += 16) if (buf.readBigUInt64LE(entry.offset + o) === 0x3154454d4f474c4cn) metaId = entry.offset + o;
+  for (let o = 8; o < entry.size; o += 16) if (buf.readBigUInt64LE(entry.offset + o) === LLGOMET1) metaId = entry.offset + o;
   t.true(metaId > 0);
   const metaMutants = new Set<number>();
   const mutants = fc.sample(arb, { numRuns: 300, seed: SEED }).map(({ region, at, word, value }, i) => {

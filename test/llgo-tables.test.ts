@@ -206,17 +206,12 @@ testWith(NEEDS, 'postlink on an llgo-format module: load() adopts the embedded t
 
 // ---- corrupted llgo tables: refused with LLGI_LLGO_INVALID, never half-read ----
 
-function fileOffset(elf: ElfFile, addr: number): number {
-  const p = elf.segments.find((s) => s.type === 1 && addr >= s.vaddr && addr < s.vaddr + s.filesz)!;
-  return p.offset + addr - p.vaddr;
-}
-
 function corrupt(src: string, name: string, edit: (buf: Buffer, elf: ElfFile, at: (global: string) => number) => void): string {
   const elf = ElfFile.open(src);
   const img = new LinkImage(elf);
   const at = (global: string) => {
     const s = elf.symbols().find((x) => x.name === global)!;
-    return fileOffset(elf, Number(img.word(s.value, global)));
+    return img.fileOffset(Number(img.word(s.value, global)))!;
   };
   const buf = Buffer.from(elf.buf);
   edit(buf, elf, at);

@@ -74,25 +74,17 @@ export function buildStrings(parts: Iterable<string>): StringTable {
   const ids = new Map<string, number>([['', 0]]);
   const offsets = [0];
   let pool = Buffer.from([0]);
-  const chunks: Buffer[] = [pool];
-  let size = 1;
   for (const s of uniq) {
     const z = Buffer.concat([s, Buffer.from([0])]);
-    if (chunks.length > 1) {
-      pool = Buffer.concat(chunks);
-      chunks.length = 0;
-      chunks.push(pool);
-    }
     let off = pool.indexOf(z);
     if (off < 0) {
-      off = size;
-      chunks.push(z);
-      size += z.length;
+      off = pool.length;
+      pool = Buffer.concat([pool, z]);
     }
     ids.set(s.toString('utf8'), ids.size);
     offsets.push(off);
   }
-  return { ids, offsets, pool: Buffer.concat(chunks) };
+  return { ids, offsets, pool };
 }
 
 /** Hash table (§2.4) of 1-based funcIndexes by FNV-1a 32 of the joined symbol; null when omitted (> 65535 records). */
@@ -150,6 +142,9 @@ export interface EncodedTables {
   pcline: Buffer;
   pclineCount: number;
 }
+
+/** The meta record's magic (§3.3), `LLGOMET1` as a little-endian u64. */
+export const LLGOMET1 = 0x3154454d4f474c4cn;
 
 export const FUNCINFO_RECORD_SIZE = 28;
 export const PCLINE_RECORD_SIZE = 24;

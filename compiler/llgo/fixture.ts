@@ -22,13 +22,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlgiError } from '../errors';
-import { compile, defaultCacheDir } from '../toolchain/cc';
+import { compile, defaultCacheDir, writeIfChanged } from '../toolchain/cc';
 import {
-  displayName, encodeTables, pclineId, symbolId, type EncodedTables, type FuncInfo, type PcLineInfo,
+  LLGOMET1, displayName, encodeTables, pclineId, symbolId, type EncodedTables, type FuncInfo, type PcLineInfo,
 } from './encode';
 import { writePrebuilt } from './ftb';
-
-export const LLGOMET1 = 0x3154454d4f474c4cn;
 
 const HEADER = `/* llgo_fixture.h: llgo's entry-site and statement-anchor inline asm
    (llgo-contract.md section 3.2), for C fixtures. Generated; do not edit. */
@@ -183,20 +181,13 @@ export function buildLlgoFixture(req: LlgoFixtureRequest): LlgoFixture {
   const funcs = [...[...new Map(body.map((f) => [f.symbol, f])).values()]
     .sort((a, b) => Buffer.compare(Buffer.from(a.symbol), Buffer.from(b.symbol))), ...tail];
 
-  const gen = idsHeader(marks) + '\n' + tablesAsm(tables);
-  const dir = path.join(req.cacheDir ?? defaultCacheDir(), 'llgo-gen', createHash('sha256').update(HEADER).update(gen).digest('hex').slice(0, 16));
+  const ids = idsHeader(marks);
+  const data = tablesAsm(tables);
+  const dir = path.join(req.cacheDir ?? defaultCacheDir(), 'llgo-gen', createHash('sha256').update(HEADER).update(ids).update(data).digest('hex').slice(0, 16));
   fs.mkdirSync(dir, { recursive: true });
-  const put = (name: string, text: string) => {
-    const p = path.join(dir, name);
-    if (!fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== text) {
-      fs.writeFileSync(`${p}.${process.pid}.tmp`, text);
-      fs.renameSync(`${p}.${process.pid}.tmp`, p);
-    }
-    return p;
-  };
-  put('llgo_fixture.h', HEADER);
-  put('llgo_ids.h', idsHeader(marks));
-  const asm = put('llgo_tables.s', tablesAsm(tables));
+  writeIfChanged(path.join(dir, 'llgo_fixture.h'), HEADER);
+  writeIfChanged(path.join(dir, 'llgo_ids.h'), ids);
+  const asm = writeIfChanged(path.join(dir, 'llgo_tables.s'), data);
 
   // llgo's link: clang + lld, no ICF, dead sections collected, .symtab kept, DWARF dropped
   // unless asked; Linux executables are non-PIE.

@@ -7,7 +7,7 @@ import { ElfFile, STT_FUNC } from '../elf';
 import { LlgiError } from '../errors';
 import { countAtOrBelow } from '../search';
 import { symbolId } from './encode';
-import { LinkImage } from './image';
+import { LinkImage, metaSymbolIndex } from './image';
 
 export const LLGOFTB1 = 0x314254464f474c4cn;
 export const FTB_HEADER = 32;
@@ -114,10 +114,9 @@ export function writePrebuilt(input: string, output: string): void {
   const rows = img.siteRows(sec.addr, sec.size, 'entry-site section');
 
   // Symbol index through the meta record.
-  const meta = rows.findIndex((r, i) => r.pc === 0 && r.id === 0x3154454d4f474c4cn && i + 2 < rows.length);
-  if (meta < 0) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no meta record in llgo_funcinfo_entry`);
-  const idxAddr = Number(img.word(rows[meta + 1].pc, 'symbol index pointer'));
-  const idxCount = Number(img.word(rows[meta + 2].pc, 'symbol index count'));
+  const meta = metaSymbolIndex(img, rows);
+  if (!meta) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no meta record in llgo_funcinfo_entry`);
+  const { addr: idxAddr, count: idxCount } = meta;
   if (idxCount < 1 || idxCount > 1 << 20) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: symbol index count ${idxCount}`);
   const idx = img.bytes(idxAddr, idxCount * 16, 'symbol index');
   const funcOf = new Map<bigint, number>();

@@ -6,6 +6,7 @@
 
 import { LlgiError } from '../errors';
 import type { ElfFile } from '../elf';
+import { LLGOMET1 } from './encode';
 
 const PT_LOAD = 1;
 const SHT_RELA = 4;
@@ -32,6 +33,12 @@ export class LinkImage {
     return (this.relative = rel);
   }
 
+  /** The file offset of link-time address `addr`, when a PT_LOAD holds it in its file part. */
+  fileOffset(addr: number): number | undefined {
+    const p = this.elf.segments.find((s) => s.type === PT_LOAD && addr >= s.vaddr && addr < s.vaddr + s.filesz);
+    return p && p.offset + (addr - p.vaddr);
+  }
+
   /** `len` bytes at link-time address `addr` (a copy, relocations not applied), or throws LLGI_LLGO_INVALID. */
   bytes(addr: number, len: number, what: string): Buffer {
     for (const p of this.elf.segments) {
@@ -39,7 +46,7 @@ export class LinkImage {
       const out = Buffer.alloc(len);
       const inFile = Math.max(0, Math.min(len, p.vaddr + p.filesz - addr));
       if (inFile > 0) {
-        const off = p.offset + (addr - p.vaddr);
+        const off = this.fileOffset(addr)!;
         if (off + inFile > this.elf.buf.length) break;
         this.elf.buf.copy(out, 0, off, off + inFile);
       }
@@ -79,4 +86,18 @@ export class LinkImage {
     }
     return rows;
   }
+}
+
+/**
+ * The symbol index named by the meta record among entry-site rows (§3.3:
+ * `{0, LLGOMET1}` followed by the addresses of the index's pointer and count
+ * globals), or undefined when there is no meta record.
+ */
+export function metaSymbolIndex(img: LinkImage, rows: { pc: number; id: bigint }[]): { addr: number; count: number } | undefined {
+  const meta = rows.findIndex((r, i) => r.pc === 0 && r.id === LLGOMET1 && i + 2 < rows.length);
+  if (meta < 0) return undefined;
+  return {
+    addr: Number(img.word(rows[meta + 1].pc, 'symbol index pointer')),
+    count: Number(img.word(rows[meta + 2].pc, 'symbol index count')),
+  };
 }

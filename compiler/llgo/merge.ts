@@ -49,7 +49,7 @@ export function mergeLlgoFunctions(funcs: Map<number, FuncModel>, t: LlgoTables)
   }
   for (const f of added) funcs.set(f.entry, f);
   if (!t.lines.length) return;
-  const all = [...funcs.values()].sort((a, b) => a.entry - b.entry) as LlgoFuncModel[];
+  const all = (added.length ? [...funcs.values()].sort((a, b) => a.entry - b.entry) : list) as LlgoFuncModel[];
   for (const s of t.lines) {
     const i = ownerOf(all, s.pc);
     // A site counts only inside the function it was recorded for (§5.3's entry check).

@@ -9,7 +9,7 @@ import type { ElfFile, ElfSymbol } from '../elf';
 import { LlgiError } from '../errors';
 import { FUNCINFO_RECORD_SIZE, PCLINE_RECORD_SIZE, SITE_RECORD_SIZE, joinQualified, symbolId } from './encode';
 import { parsePrebuilt } from './ftb';
-import { LinkImage } from './image';
+import { LinkImage, metaSymbolIndex } from './image';
 import { publicName } from './names';
 
 export interface LlgoFunc {
@@ -57,18 +57,22 @@ function globals(elf: ElfFile): Map<string, ElfSymbol> {
   return m;
 }
 
+function carriesLlgo(elf: ElfFile, g: Map<string, ElfSymbol>): boolean {
+  return !!elf.section(ENTRY_SECTION) || g.has('__llgo_funcinfo_table');
+}
+
 /** True when the binary carries llgo's funcinfo ABI globals or site sections. */
 export function isLlgoBinary(elf: ElfFile): boolean {
-  return !!elf.section(ENTRY_SECTION) || globals(elf).has('__llgo_funcinfo_table');
+  return carriesLlgo(elf, globals(elf));
 }
 
 /** llgo's tables, or null for a binary without them (or with an empty table). */
 export function readLlgoTables(elf: ElfFile): LlgoTables | null {
-  if (!isLlgoBinary(elf)) return null;
+  const g = globals(elf);
+  if (!carriesLlgo(elf, g)) return null;
   const where = `${elf.name}: llgo tables`;
   const bad = (why: string) => new LlgiError('LLGI_LLGO_INVALID', `${where}: ${why}`);
   const img = new LinkImage(elf);
-  const g = globals(elf);
   const addrOf = (name: string) => {
     const s = g.get(name);
     if (!s) throw bad(`${name} is missing`);
@@ -111,13 +115,8 @@ export function readLlgoTables(elf: ElfFile): LlgoTables | null {
   const pclineSec = elf.section(PCLINE_SECTION);
   const entryRows = entrySec ? img.siteRows(entrySec.addr, entrySec.size, 'entry-site section') : [];
   if (entrySec && entrySec.size % SITE_RECORD_SIZE) throw bad(`entry-site section size ${entrySec.size} is not a multiple of 16`);
-  let idxAddr: number | undefined;
-  let idxCount: number | undefined;
-  const meta = entryRows.findIndex((r, i) => r.pc === 0 && r.id === 0x3154454d4f474c4cn && i + 2 < entryRows.length);
-  if (meta >= 0) {
-    idxAddr = Number(img.word(entryRows[meta + 1].pc, 'symbol index pointer'));
-    idxCount = Number(img.word(entryRows[meta + 2].pc, 'symbol index count'));
-  } else if (g.has('__llgo_funcinfo_symbol_index')) {
+  let { addr: idxAddr, count: idxCount } = metaSymbolIndex(img, entryRows) ?? {};
+  if (idxAddr === undefined && g.has('__llgo_funcinfo_symbol_index')) {
     idxAddr = word('__llgo_funcinfo_symbol_index');
     idxCount = word('__llgo_funcinfo_symbol_index_count');
   }

@@ -55,6 +55,21 @@ function compilerVersion(cc: string): string {
   return v;
 }
 
+/**
+ * Writes `text` to `file` unless it already holds exactly that (compile()
+ * caches by content, so an unchanged generated source keeps its build);
+ * through a temporary file, so concurrent test processes never read half of
+ * it. Returns `file`.
+ */
+export function writeIfChanged(file: string, text: string): string {
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  }
+  return file;
+}
+
 export function defaultCacheDir(): string {
   return process.env.LLGI_CACHE_DIR ?? path.join(os.tmpdir(), 'llgo-introspect-cache');
 }

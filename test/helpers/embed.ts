@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reserveSource } from '../../compiler/embed/reserve';
-import { compile, defaultCacheDir } from '../../compiler/toolchain/cc';
+import { compile, defaultCacheDir, writeIfChanged } from '../../compiler/toolchain/cc';
 import { compilerPath, type Compiler } from './fixtures';
 import { INCLUDE, liveSource } from './live';
 
@@ -13,14 +13,7 @@ import { INCLUDE, liveSource } from './live';
 export function reserveFile(bytes: number): string {
   const dir = path.join(defaultCacheDir(), 'embed');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `llgi-reserve-${bytes}.s`);
-  const text = reserveSource(bytes);
-  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  }
-  return file;
+  return writeIfChanged(path.join(dir, `llgi-reserve-${bytes}.s`), reserveSource(bytes));
 }
 
 export interface ReservedBuild {
