@@ -27,6 +27,7 @@
 
 #include "llgi_embed.h"
 #include "llgi_table.h"
+#include "slurp.h"
 
 #define ROUNDS 31
 
@@ -47,22 +48,6 @@ static void stats(double *v, double *best, double *median) {
   qsort(v, ROUNDS, sizeof v[0], cmp);
   *best = v[0];
   *median = v[ROUNDS / 2];
-}
-
-static void *slurp(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = (size_t)ftell(f);
-  rewind(f);
-  void *p = NULL;
-  if (posix_memalign(&p, 8, *size ? *size : 8) != 0 || fread(p, 1, *size, f) != *size) {
-    fclose(f);
-    free(p);
-    return NULL;
-  }
-  fclose(f);
-  return p;
 }
 
 int main(int argc, char **argv) {

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "llgi_table.h"
+#include "slurp.h"
 
 #define LOOKUPS 300000
 #define ROUNDS 5
@@ -28,22 +29,6 @@ static double now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/* Reads a whole file into an 8-aligned buffer (the table reader wants 4). */
-static void *slurp(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = (size_t)ftell(f);
-  rewind(f);
-  void *p = NULL;
-  if (posix_memalign(&p, 8, *size ? *size : 8) != 0 || fread(p, 1, *size, f) != *size) {
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
-  return p;
 }
 
 /* strlen on every returned string: gc's Name() and FileLine() return Go
