@@ -125,20 +125,37 @@ function main() {
   }
 
   // C level.
-  // One line per subject, in order; f[1] is the table's function count (the generated ones plus _init, _fini, ...).
-  const c = run(harness, cArgs).split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[0] === 'adopt');
+  // One line per subject, in order: adopt <nfunc> <bytes> then <name> <best ns> <median ns>;
+  // nfunc is the table's function count (the generated ones plus _init, _fini, ...).
+  const c = run(harness, cArgs).split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[0] === 'adopt').map((f) => {
+    const m = new Map<string, [number, number]>();
+    for (let i = 3; i + 2 < f.length; i += 3) m.set(f[i], [+f[i + 1], +f[i + 2]]);
+    const get = (k: string) => m.get(k) ?? [NaN, NaN];
+    return { nfunc: f[1], get };
+  });
 
   console.log(`machine: node ${process.version}; ${path.basename(cc)}; ${os.cpus().length} cores; ${os.cpus()[0]?.model ?? ''}`);
   console.log('');
   console.log('C level, µs, best / median of 31:');
   console.log('');
-  console.log('| functions (table) | table | locate (phdrs + note + header) | full validation (llgi_table_adopt) | of which checksum (alone) | locate + validation | sidecar (read + adopt) |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| functions (table) | table | locate (phdrs + note + header + index) | first-use adoption (llgi_table_adopt_lazy) | **locate + first-use adoption** | then: first lookup in a cold bucket | then: all other buckets | whole validation (llgi_table_adopt) | of which checksum (alone) | sidecar (read + adopt) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const sumPair = (x: [number, number], y: [number, number]): [number, number] => [x[0] + y[0], x[1] + y[1]];
   for (const [i, s] of subjects.entries()) {
     const f = c[i];
     if (!f) throw new Error(`no C result for ${s.n} functions`);
-    const [lb, lm, vb, vm, sb, sm, cb, cm] = [4, 5, 7, 8, 10, 11, 13, 14].map((i) => +f[i]);
-    console.log(`| ${s.n} (${f[1]}) | ${(s.bytes / 1024).toFixed(0)} KiB | ${nsPair(lb, lm)} | ${nsPair(vb, vm)} | ${nsPair(cb, cm)} | ${nsPair(lb + vb, lm + vm)} | ${nsPair(sb, sm)} |`);
+    const p = (k: string) => nsPair(...f.get(k));
+    console.log(`| ${s.n} (${f.nfunc}) | ${(s.bytes / 1024).toFixed(0)} KiB | ${p('locate')} | ${p('firstuse')} | ${nsPair(...sumPair(f.get('locate'), f.get('firstuse')))} | ${p('first')} | ${p('all')} | ${p('whole')} | ${p('checksum')} | ${p('sidecar')} |`);
+  }
+  console.log('');
+  console.log('Lookups once every bucket is validated, ns per llgi_table_findfunc (one per 64 bytes of text), best / median:');
+  console.log('');
+  console.log('| functions | whole | first-use | first-use / whole |');
+  console.log('|---:|---:|---:|---:|');
+  for (const [i, s] of subjects.entries()) {
+    const [wb, wm] = c[i].get('lookup_whole');
+    const [lb, lm] = c[i].get('lookup_firstuse');
+    console.log(`| ${s.n} | ${wb.toFixed(1)} / ${wm.toFixed(1)} | ${lb.toFixed(1)} / ${lm.toFixed(1)} | ${(lb / wb).toFixed(2)} |`);
   }
 
   // Through load().
@@ -150,7 +167,11 @@ function main() {
     // close() is not timed: for an embedded table it copies the table out of the image (docs/embedding.md).
     const close = (m: Module) => m.close();
     const emb = timed(RUNS, () => load(s.emb), (m) => {
-      if (m.tableSource !== 'embedded') throw new Error(`${s.emb}: ${m.tableSource}`);
+      if (m.tableSource !== 'embedded' || m.tableValidation !== 'first-use') throw new Error(`${s.emb}: ${m.tableSource} ${m.tableValidation}`);
+      close(m);
+    });
+    const whole = timed(RUNS, () => load(s.emb, { validate: 'load' }), (m) => {
+      if (m.tableSource !== 'embedded' || m.tableValidation !== 'load') throw new Error(`${s.emb}: ${m.tableSource} ${m.tableValidation}`);
       close(m);
     });
     const cacheDir = path.join(work, `cache-${s.n}`);
@@ -164,13 +185,13 @@ function main() {
       if (m.tableSource !== 'built') throw new Error(`${s.plain}: ${m.tableSource}`);
       close(m);
     });
-    rows.push(`| ${s.n} | ${(s.soBytes / 1024).toFixed(0)} KiB | ${pair(floor)} | ${pair(emb)} | ${pair(side)} | ${pair(built)} | ${(built.best / emb.best).toFixed(0)}x |`);
+    rows.push(`| ${s.n} | ${(s.soBytes / 1024).toFixed(0)} KiB | ${pair(floor)} | ${pair(emb)} | ${pair(whole)} | ${pair(side)} | ${pair(built)} | ${(built.best / emb.best).toFixed(0)}x |`);
   }
   console.log('');
   console.log(`Through load() (dlopen, table, registration; close() not timed), µs, best / median of ${RUNS} (building: of 5, 3 at 100k):`);
   console.log('');
-  console.log('| functions | .so | dlopen + dlclose alone | load(): embedded | load(): sidecar cache | load(): building | building / embedded |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log("| functions | .so | dlopen + dlclose alone | load(): embedded, first use | load(): embedded, validate 'load' | load(): sidecar cache | load(): building | building / embedded |");
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
   const llgo = llgoRows(cc, cache, work);
   console.log('');

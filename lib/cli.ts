@@ -89,7 +89,8 @@ function postlinkCommand(argv: string[]): void {
   if (positionals.length !== 1) throw new UsageError('postlink needs one binary');
   const r = postlink(positionals[0], { output: values.output });
   for (const w of r.report.warnings) process.stderr.write(`llgo-introspect: warning: ${w}\n`);
-  process.stdout.write(`${r.output}: embedded ${r.tableBytes} of ${r.reservedBytes} reserved bytes (${r.functions} functions)\n`);
+  const index = r.sumsBytes ? ` + ${r.sumsBytes}-byte checksum index` : ', no checksum index';
+  process.stdout.write(`${r.output}: embedded ${r.tableBytes}${index} in ${r.reservedBytes} reserved bytes (${r.functions} functions)\n`);
 }
 
 function intOption(name: string, v: string): number {

@@ -9,7 +9,7 @@ import { LlgiError } from '../compiler/errors';
 import { AddressLike, parseAddress } from './address';
 import { coded, native } from './native';
 import { Symbolizer, type Frame } from './symbolize';
-import { moduleTable, type TableChoice, type TableSource } from './table-cache';
+import { moduleTable, type TableChoice, type TableSource, type Validation } from './table-cache';
 
 export interface LoadOptions {
   /** Where module tables are cached (default: <cache dir>/tables; see table-cache.ts). */
@@ -27,6 +27,15 @@ export interface LoadOptions {
    * 'llgo-memory' always from the module's memory (llgo modules only).
    */
   table?: TableChoice;
+  /**
+   * When an embedded table is validated (docs/embedding.md): 'first-use'
+   * (default) adopts it in O(1) and validates each 4 KiB bucket of text in
+   * the first lookup that lands in it, so a corrupt table is refused by that
+   * lookup (LLGI_TABLE_INVALID) and every later one; 'load' validates all of
+   * it before load() returns. Tables without a checksum index (written by an
+   * older postlink), cached and built tables are always validated at load.
+   */
+  validate?: Validation;
 }
 
 /** A frame of a live stack: gc's runtime.Frame plus the module it is in. */
@@ -81,6 +90,8 @@ export class Module {
   readonly textEnd: bigint;
   /** Where the table came from: 'embedded' (postlink), 'cache', 'built' from the file, or 'llgo-memory'. */
   readonly tableSource: TableSource;
+  /** When the table is validated: 'first-use' (per bucket, by lookups) or 'load' (whole, before load() returned). */
+  readonly tableValidation: Validation;
   /** True when the module's hook table was found and filled (it includes llgi_module.h). */
   readonly hooks: boolean;
   /** @internal the dlopen handle (dlopen returns the same one for an image already loaded) */
@@ -118,10 +129,12 @@ export class Module {
       throw new LlgiError('LLGI_TABLE_INVALID', `${file}: its ${NOTE_SECTION} note cannot hold an LLGI table: ${img.embeddedError}`);
     }
     const { sym, source } = moduleTable(file, img.base, img.buildId, {
-      cacheDir: opts.cacheDir, embedded: img.embedded, handle: img.handle, hasDwarf, table: opts.table,
+      cacheDir: opts.cacheDir, embedded: img.embedded, embeddedSums: img.embeddedSums, handle: img.handle, hasDwarf, table: opts.table,
+      validate: opts.validate,
     });
     this.sym = sym;
     this.tableSource = source;
+    this.tableValidation = sym.firstUse ? 'first-use' : 'load';
     const reg = coded(() => native().register(this.handle, this.base, this.ranges, sym.nativeTable, this.id));
     this.slots = reg.slots;
     this.hooks = reg.hooks;
@@ -205,7 +218,10 @@ export class Module {
     this.ffi = undefined;
     // pcs captured before close keep answering (retired modules), but dlclose
     // may unmap an embedded table: answer from a copy from now on.
-    if (this.tableSource === 'embedded') this.sym = Symbolizer.fromTable(Buffer.from(this.sym.table), this.path, this.base, this.buildId);
+    if (this.tableSource === 'embedded') {
+      const { table, sums } = this.sym;
+      this.sym = Symbolizer.fromTable(Buffer.from(table), this.path, this.base, this.buildId, sums && Buffer.from(sums));
+    }
     native().dlclose(this.handle);
     const i = open.indexOf(this);
     if (i >= 0) open.splice(i, 1);
@@ -227,6 +243,9 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   const abs = path.resolve(file);
   if (opts.table !== undefined && !['auto', 'file', 'llgo-memory'].includes(opts.table)) {
     throw new LlgiError('LLGI_BAD_ARGUMENT', `load option table must be 'auto', 'file' or 'llgo-memory', got ${JSON.stringify(opts.table)}`);
+  }
+  if (opts.validate !== undefined && !['first-use', 'load'].includes(opts.validate)) {
+    throw new LlgiError('LLGI_BAD_ARGUMENT', `load option validate must be 'first-use' or 'load', got ${JSON.stringify(opts.validate)}`);
   }
   // Typed errors for what dlopen would only describe in a string. Only the
   // ELF and program headers are read here (a segment past the end of the

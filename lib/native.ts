@@ -5,8 +5,12 @@ import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 export interface NativeTable {
   /** Words written to out, or -(words needed) when out is too small. */
   frames(addrs: BigUint64Array, count: number, returnAddresses: boolean, out: Uint32Array): number;
+  /** Function index at addr, or -1 outside the table. */
   findFunc(addr: bigint): number;
-  info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number };
+  /** firstUse: adopted with a checksum index, validated per bucket by the first lookup in it. */
+  info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number; firstUse: boolean };
+  /** Validates every bucket of a table adopted at first use now (LLGI_TABLE_INVALID when one is bad). */
+  validateAll(): void;
 }
 
 export interface LoadedImage {
@@ -23,6 +27,8 @@ export interface LoadedImage {
    * there is no note or it is an empty reservation.
    */
   embedded: Buffer | null;
+  /** The checksum index after the embedded table (docs/embedding.md), same rules; null when there is none. */
+  embeddedSums: Buffer | null;
   /** Why the note cannot hold a table (then `embedded` is null). */
   embeddedError: string | null;
 }
@@ -35,11 +41,11 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 9;
+const ABI_VERSION = 10;
 
 export interface NativeAddon {
   abiVersion: number;
-  Table: new (table: Buffer) => NativeTable;
+  Table: new (table: Buffer, sums?: Buffer) => NativeTable;
   tableHeaderSize: number;
   dlopen(path: string): LoadedImage;
   dlclose(handle: bigint): boolean;
@@ -116,8 +122,12 @@ export function coded<T>(f: () => T): T {
   }
 }
 
-/** Adopts a table in the C reader; rejection becomes LlgiError('LLGI_TABLE_INVALID'). */
-export function adoptTable(table: Buffer): NativeTable {
+/**
+ * Adopts a table in the C reader: whole, or with its checksum index `sums`
+ * for validation at first use (docs/embedding.md). Rejection becomes
+ * LlgiError('LLGI_TABLE_INVALID').
+ */
+export function adoptTable(table: Buffer, sums?: Buffer): NativeTable {
   const { Table } = native();
-  return coded(() => new Table(table));
+  return coded(() => new Table(table, sums));
 }

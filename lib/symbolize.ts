@@ -7,7 +7,7 @@ import { gcName } from '../compiler/llgo/names';
 import { buildTable, type BuildOptions, type BuildReport } from '../compiler/table/build';
 import { ELEM_SIZE, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SYMTAB, H, SECTIONS } from '../compiler/table/format';
 import { AddressLike, parseAddress } from './address';
-import { adoptTable, type NativeTable } from './native';
+import { adoptTable, coded, type NativeTable } from './native';
 
 /** One logical frame, gc's runtime.Frame in spirit. */
 export interface Frame {
@@ -47,6 +47,8 @@ export class Symbolizer {
   readonly report: BuildReport | undefined;
   /** The adopted LLGI table; kept alive as long as this object. */
   readonly table: Buffer;
+  /** Its checksum index when it was adopted for validation at first use (docs/embedding.md). */
+  readonly sums: Buffer | undefined;
   private readonly native: NativeTable;
   private readonly textStart: bigint;
   private readonly stringsOffset: number;
@@ -64,13 +66,14 @@ export class Symbolizer {
    */
   readonly bias: bigint;
 
-  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport, bias = 0n) {
+  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport, bias = 0n, sums?: Buffer) {
     this.path = path;
     this.buildId = buildId;
     this.table = table;
+    this.sums = sums;
     this.report = report;
     this.bias = bias;
-    this.native = adoptTable(table);
+    this.native = adoptTable(table, sums);
     const info = this.native.info();
     this.textStart = info.textStart;
     this.stringsOffset = info.stringsOffset;
@@ -84,11 +87,27 @@ export class Symbolizer {
     return new Symbolizer(path, elf.buildId(), table, report);
   }
 
-  /** Adopts an existing table (validated by the C reader: LLGI_TABLE_INVALID). */
-  static fromTable(table: Buffer, path = '<table>', bias = 0n, buildId: string | null = null): Symbolizer {
+  /**
+   * Adopts an existing table (validated by the C reader: LLGI_TABLE_INVALID):
+   * whole, or, given its checksum index `sums`, in O(1) with each 4 KiB
+   * bucket of text validated by the first lookup in it; a lookup that finds
+   * the table corrupt then throws LLGI_TABLE_INVALID, as does every later one
+   * (docs/embedding.md, "Validation at first use").
+   */
+  static fromTable(table: Buffer, path = '<table>', bias = 0n, buildId: string | null = null, sums?: Buffer): Symbolizer {
     // The C reader wants 4-byte alignment; a Buffer slice may not have it.
-    const aligned = table.byteOffset % 8 === 0 ? table : Buffer.from(table);
-    return new Symbolizer(path, buildId, aligned, undefined, bias);
+    const aligned = (b: Buffer) => (b.byteOffset % 8 === 0 ? b : Buffer.from(b));
+    return new Symbolizer(path, buildId, aligned(table), undefined, bias, sums && aligned(sums));
+  }
+
+  /** Whether the table is validated at first use (it was adopted with a checksum index). */
+  get firstUse(): boolean {
+    return this.sums !== undefined;
+  }
+
+  /** Validates every bucket now (a no-op for a table adopted whole); LLGI_TABLE_INVALID when one is bad. */
+  validateAll(): void {
+    coded(() => this.native.validateAll());
   }
 
   /** The native table (for registration with the live registry). */
@@ -131,10 +150,12 @@ export class Symbolizer {
     const pcs = this.scratchIn;
     // BigUint64Array wraps: an address below the bias becomes one far above any text.
     for (let i = 0; i < count; i++) pcs[i] = parseAddress(addrs[i]) - this.bias;
-    let used = this.native.frames(pcs, count, !!opts.returnAddresses, this.scratchOut);
+    // Only a table validated at first use can throw here (LLGI_TABLE_INVALID).
+    const ret = !!opts.returnAddresses;
+    let used = coded(() => this.native.frames(pcs, count, ret, this.scratchOut));
     if (used < 0) {
       this.scratchOut = new Uint32Array(-used);
-      used = this.native.frames(pcs, count, !!opts.returnAddresses, this.scratchOut);
+      used = coded(() => this.native.frames(pcs, count, ret, this.scratchOut));
     }
     const w = this.scratchOut;
     const out: Frame[][] = [];

@@ -24,6 +24,14 @@ import { Symbolizer } from './symbolize';
  */
 export type TableSource = 'embedded' | 'built' | 'cache' | 'llgo-memory';
 
+/**
+ * When an embedded table is validated: 'first-use' (each 4 KiB bucket of
+ * text by the first lookup in it; needs the checksum index postlink writes)
+ * or 'load' (the whole table before load() returns). Other tables are always
+ * validated whole at load.
+ */
+export type Validation = 'first-use' | 'load';
+
 /** Which table load() builds when none is embedded or cached (LoadOptions.table). */
 export type TableChoice = 'auto' | 'file' | 'llgo-memory';
 
@@ -33,6 +41,10 @@ export interface ModuleTableOptions {
   elf?: ElfFile;
   /** The table embedded in the loaded image, if any. */
   embedded?: Buffer | null;
+  /** Its checksum index, if any. */
+  embeddedSums?: Buffer | null;
+  /** When an embedded table with a checksum index is validated (LoadOptions.validate). */
+  validate?: Validation;
   /** The module's dlopen handle: the in-memory llgo table is built from it. */
   handle?: bigint;
   /** Whether the file has DWARF ('auto' builds an llgo module's table in memory only when it has none). */
@@ -50,8 +62,9 @@ function cachePath(dir: string, buildId: string, size: number): string {
 
 /**
  * The module's table, adopted, with its runtime bias: the table `embedded` in
- * the loaded image when there is one (adopted in place, zero-copy, after full
- * validation: a refused one is LLGI_TABLE_INVALID, never silently replaced),
+ * the loaded image when there is one (adopted in place, zero-copy; validated
+ * at first use when it has a checksum index and `validate` is not 'load',
+ * else whole now: a refused one is LLGI_TABLE_INVALID, never silently replaced),
  * else from the cache when possible, else built: for an llgo module without
  * DWARF from its own memory in C (nothing read, nothing cached; a file build
  * would add nothing but local symbols), otherwise from the file (then
@@ -63,8 +76,9 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
   const cacheDir = opts.cacheDir ?? tableCacheDir();
   if (choice === 'llgo-memory') return llgoMemory(file, bias, buildId, opts.handle, true)!;
   if (embedded) {
+    const sums = opts.validate === 'load' ? undefined : opts.embeddedSums ?? undefined;
     try {
-      return { sym: Symbolizer.fromTable(embedded, file, bias, buildId), source: 'embedded' };
+      return { sym: Symbolizer.fromTable(embedded, file, bias, buildId, sums), source: 'embedded' };
     } catch (e) {
       if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
       throw new LlgiError('LLGI_TABLE_INVALID', `${file}: the table embedded in its ${NOTE_SECTION} note is invalid (${e.message}); run \`llgo-introspect postlink\` on it again`, { cause: e });

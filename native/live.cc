@@ -81,12 +81,13 @@ int FindImage(struct dl_phdr_info* info, size_t, void* data) {
 }
 
 // dlopen(path) -> {handle, base, ranges: BigUint64Array, buildId, name,
-//   embedded: Buffer | null, embeddedError: string | null}.
+//   embedded: Buffer | null, embeddedSums: Buffer | null, embeddedError: string | null}.
 // RTLD_NOW: an unresolvable symbol fails here, never later in a call.
 // `embedded` is the table in the image's "LLGI.table" note (llgi_embed.h),
-// not yet validated: an external Buffer over the mapped, read-only image
-// (zero-copy), valid until the image's last dlclose. lib/ adopts it (full
-// validation) and copies it before it closes the module.
+// and `embeddedSums` the checksum index after it, if any; neither validated
+// yet: external Buffers over the mapped, read-only image (zero-copy), valid
+// until the image's last dlclose. lib/ adopts them (at first use with an
+// index, else whole) and copies them before it closes the module.
 Napi::Value Dlopen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -123,8 +124,15 @@ Napi::Value Dlopen(const Napi::CallbackInfo& info) {
   size_t table_size = 0;
   llgi_table_error err{};
   int e = img.embed_desc ? llgi_embed_table(img.embed_desc, img.embed_size, &table, &table_size, &err) : 0;
-  o.Set("embedded", e == 1 ? Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(const_cast<void*>(table)), table_size).As<Napi::Value>()
-                           : env.Null());
+  const void* sums = nullptr;
+  size_t sums_size = 0;
+  int s = e == 1 ? llgi_embed_sums(img.embed_desc, img.embed_size, table_size, &sums, &sums_size, &err) : 0;
+  if (s < 0) e = -1;
+  auto mapped = [&](const void* p, size_t n) {
+    return Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(const_cast<void*>(p)), n).As<Napi::Value>();
+  };
+  o.Set("embedded", e == 1 ? mapped(table, table_size) : env.Null());
+  o.Set("embeddedSums", e == 1 && s == 1 ? mapped(sums, sums_size) : env.Null());
   o.Set("embeddedError", e < 0 ? Napi::String::New(env, std::string(err.what) + " (at byte " + std::to_string(err.offset) + " of the note descriptor)").As<Napi::Value>()
                                : env.Null());
   return o;

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "llgi_table.h"
@@ -24,29 +25,46 @@ inline uint64_t BigIntArg(const Napi::Value& v) {
 // A dlopen handle passed from JS as a bigint.
 inline void* HandleArg(const Napi::Value& v) { return reinterpret_cast<void*>(static_cast<uintptr_t>(BigIntArg(v))); }
 
-// An adopted table plus a reference that keeps its Buffer alive: lookups read
-// the Buffer in place, so it must outlive the handle.
+// An adopted table plus references that keep its Buffers alive: lookups read
+// them in place, so they must outlive the handle. With a checksum index the
+// table is adopted for validation at first use (llgi_table_adopt_lazy), and
+// a lookup that meets a refused table throws LLGI_TABLE_INVALID.
 class Table : public Napi::ObjectWrap<Table> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Table",
                        {InstanceMethod<&Table::Frames>("frames"),
                         InstanceMethod<&Table::FindFunc>("findFunc"),
-                        InstanceMethod<&Table::Info>("info")});
+                        InstanceMethod<&Table::Info>("info"),
+                        InstanceMethod<&Table::ValidateAll>("validateAll")});
   }
 
-  // new Table(buffer): validates and adopts; throws {code: 'LLGI_TABLE_INVALID'}.
+  // new Table(buffer, sums?: Buffer): validates and adopts, whole or (with
+  // the checksum index `sums`) at first use; throws {code: 'LLGI_TABLE_INVALID'}.
   explicit Table(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Table>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsBuffer()) {
-      ThrowCoded(env, "LLGI_TABLE_INVALID", "Table expects a Buffer");
+    bool with_sums = info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull();
+    if (info.Length() < 1 || !info[0].IsBuffer() || (with_sums && !info[1].IsBuffer())) {
+      ThrowCoded(env, "LLGI_TABLE_INVALID", "Table expects a Buffer and an optional Buffer");
       return;
     }
     auto buf = info[0].As<Napi::Buffer<uint8_t>>();
     llgi_table_error err{};
-    if (llgi_table_adopt(&table_, buf.Data(), buf.Length(), &err) != 0) {
-      std::string msg = std::string("invalid LLGI table: ") + err.what + " (at byte " + std::to_string(err.offset) + ")";
-      ThrowCoded(env, "LLGI_TABLE_INVALID", msg.c_str());
+    int64_t rc;
+    if (with_sums) {
+      auto sums = info[1].As<Napi::Buffer<uint8_t>>();
+      rc = llgi_table_adopt_lazy(&table_, buf.Data(), buf.Length(), sums.Data(), sums.Length(), nullptr, 0, &err);
+      if (rc > 0) {
+        state_.resize((static_cast<size_t>(rc) + 7) / 8);
+        rc = llgi_table_adopt_lazy(&table_, buf.Data(), buf.Length(), sums.Data(), sums.Length(), state_.data(),
+                                   state_.size() * 8, &err);
+      }
+      if (rc == 0) sums_ = Napi::Persistent(sums.As<Napi::Object>());
+    } else {
+      rc = llgi_table_adopt(&table_, buf.Data(), buf.Length(), &err);
+    }
+    if (rc != 0) {
+      Invalid(env, "invalid LLGI table: ", err);
       return;
     }
     buffer_ = Napi::Persistent(buf.As<Napi::Object>());
@@ -67,12 +85,34 @@ class Table : public Napi::ObjectWrap<Table> {
     o.Set("maxDepth", Napi::Number::New(env, table_.max_depth));
     o.Set("stringsOffset", Napi::Number::New(env, static_cast<double>(
                                                       reinterpret_cast<const uint8_t*>(table_.strings) - table_.base)));
+    o.Set("firstUse", Napi::Boolean::New(env, table_.units != nullptr));
     return o;
+  }
+
+  static void Invalid(Napi::Env env, const char* prefix, const llgi_table_error& err) {
+    std::string msg = std::string(prefix) + err.what + " (at byte " + std::to_string(err.offset) + ")";
+    ThrowCoded(env, "LLGI_TABLE_INVALID", msg.c_str());
+  }
+
+  // A lookup met a refused table (validation at first use).
+  Napi::Value Refused(Napi::Env env) {
+    llgi_table_error err{"table refused", 0};
+    llgi_table_failure(&table_, &err);
+    Invalid(env, "invalid LLGI table (found at first use): ", err);
+    return env.Undefined();
   }
 
   // findFunc(addr: bigint) -> function index or -1.
   Napi::Value FindFunc(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(llgi_table_findfunc(&table_, BigIntArg(info[0]))));
+    int64_t fi = llgi_table_findfunc(&table_, BigIntArg(info[0]));
+    if (fi == LLGI_TABLE_REFUSED) return Refused(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(fi));
+  }
+
+  // validateAll(): validates every bucket of a table adopted at first use now.
+  Napi::Value ValidateAll(const Napi::CallbackInfo& info) {
+    if (llgi_table_validate_all(&table_) != 0) return Refused(info.Env());
+    return info.Env().Undefined();
   }
 
   // frames(addrs: BigUint64Array, count, returnAddresses: boolean, out: Uint32Array)
@@ -111,9 +151,11 @@ class Table : public Napi::ObjectWrap<Table> {
       uint32_t back = 0;
       if (ret) {
         int64_t fi = llgi_table_findfunc(&table_, pc);
+        if (fi == LLGI_TABLE_REFUSED) return Refused(env);
         if (fi >= 0 && pc > llgi_table_entry(&table_, static_cast<uint32_t>(fi))) back = 1;
       }
       int k = llgi_table_frames(&table_, pc - back, frames, kMaxFrames);
+      if (k < 0) return Refused(env);
       if (k > kMaxFrames) k = kMaxFrames;  // deeper inline chains are cut (innermost kept)
       w[used++] = static_cast<uint32_t>(k);
       w[used++] = back;
@@ -132,6 +174,8 @@ class Table : public Napi::ObjectWrap<Table> {
 
   llgi_table table_{};
   Napi::ObjectReference buffer_;
+  Napi::ObjectReference sums_;
+  std::vector<uint64_t> state_;  // first-use validation states (8-byte aligned)
   bool adopted_ = false;
 };
 

@@ -10,6 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findReservation, postlink } from '../compiler/embed/postlink';
+import { SUMS_CHUNK, SUMS_MAGIC, X, sumsSize } from '../compiler/embed/sums';
+import { ELEM_SIZE, H, SECTIONS, tableChecksum } from '../compiler/table/format';
+import { native } from '../lib/native';
 import { NOTE_DESC_OFFSET, reserveSource } from '../compiler/embed/reserve';
 import { ElfFile, SHF_EXECINSTR } from '../compiler/elf';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
@@ -17,7 +20,7 @@ import { buildTable } from '../compiler/table/build';
 import { compile, defaultCacheDir } from '../compiler/toolchain/cc';
 import { callersFrames, funcForPC, load, modules, trace, type LiveFrame, type Module } from '../lib/index';
 import { runCli } from './helpers/cli';
-import { buildReserved, reservedChain } from './helpers/embed';
+import { buildReserved, reservedChain, reservedMany } from './helpers/embed';
 import { compilerPath, FIXTURES } from './helpers/fixtures';
 import { buildLive, ccTool, chainGroups, checkStack, COMPILERS, dropWrappers, INCLUDE, intFn, liveSource, view } from './helpers/live';
 import { llvmSymbolize } from './helpers/oracle';
@@ -57,6 +60,11 @@ function textAddrs(file: string): number[] {
   const out: number[] = [];
   for (const s of ElfFile.open(file).sections) if (s.flags & SHF_EXECINSTR) for (let a = s.addr; a < s.addr + s.size; a += 3) out.push(a);
   return out;
+}
+
+/** Index of the function at `addr` in `table` (the C reader, whole adoption). */
+function findFunc(table: Buffer, addr: bigint): number {
+  return new (native().Table)(Buffer.from(table)).findFunc(addr);
 }
 
 /** funcForPC and callersFrames of `m` at link-time addresses, with runtime addresses made relative. */
@@ -126,7 +134,18 @@ for (const cc of COMPILERS) {
     t.is(res.output, so);
     t.is(after.length, before.length, 'the file does not grow');
     t.true(after.subarray(r.offset, r.offset + table.length).equals(table), 'the descriptor starts with the table');
-    t.true(after.subarray(r.offset + table.length, r.offset + r.size).every((b) => b === 0), 'zeros after it');
+    // Then the checksum index at the next 8-byte boundary, its fields derived here, not from postlink.
+    const xAt = r.offset + Math.ceil(table.length / 8) * 8;
+    const x = after.subarray(xAt, xAt + sumsSize(table.length));
+    t.is(res.sumsBytes, x.length);
+    t.is(x.toString('latin1', X.magic, X.magic + 8), SUMS_MAGIC);
+    t.is(x.readUInt32LE(X.chunk), 4096);
+    t.is(x.readUInt32LE(X.nchunks), Math.ceil(table.length / SUMS_CHUNK));
+    t.is(x.readUInt32LE(X.tableSize), table.length);
+    t.is(x.readUInt32LE(X.headerSum), tableChecksum(table, 0, 96));
+    t.is(x.readUInt32LE(X.maxDepth), new (native().Table)(table).info().maxDepth, 'the deepest inline chain, as whole adoption measures it');
+    t.true(after.subarray(r.offset + table.length, xAt).every((b) => b === 0), 'zeros between them');
+    t.true(after.subarray(xAt + x.length, r.offset + r.size).every((b) => b === 0), 'zeros after the index');
     t.true(after.subarray(0, r.offset).equals(before.subarray(0, r.offset)), 'bytes before the descriptor unchanged');
     t.true(after.subarray(r.offset + r.size).equals(before.subarray(r.offset + r.size)), 'bytes after the descriptor unchanged');
     t.is(fs.statSync(so).mode & 0o7777, 0o751, 'file mode kept');
@@ -145,7 +164,9 @@ for (const cc of COMPILERS) {
     const me = load(so);
     const mb = load(plain, { cacheDir: path.join(tmp, 'no-cache') });
     t.is(me.tableSource, 'embedded');
+    t.is(me.tableValidation, 'first-use');
     t.is(mb.tableSource, 'built', 'an empty reservation is no table: built silently');
+    t.is(mb.tableValidation, 'load');
     checkChain(t, me, 'embedded');
     const addrs = textAddrs(so);
     t.true(addrs.length > 100);
@@ -262,13 +283,13 @@ for (const cc of COMPILERS) {
     const res = postlink(so);
     const before = modules().map((m) => m.path);
     const bytes = fs.readFileSync(so);
-    // One byte flipped in the middle of the table (covered by its checksum).
+    // One byte flipped in the middle of the table (covered by its checksum), validated at load.
     const bad = copy(so, 'flipped.so');
     const at = res.reservation.offset + (res.tableBytes >> 1);
     const b1 = Buffer.from(bytes);
     b1[at] ^= 0x40;
     fs.writeFileSync(bad, b1);
-    const e = expectError(t, () => load(bad), 'LLGI_TABLE_INVALID', 'flipped byte');
+    const e = expectError(t, () => load(bad, { validate: 'load' }), 'LLGI_TABLE_INVALID', 'flipped byte');
     t.regex(e?.message ?? '', /embedded/);
     t.deepEqual(modules().map((m) => m.path), before, 'nothing registered');
     // A header claiming more than the note holds.
@@ -284,13 +305,82 @@ for (const cc of COMPILERS) {
     checkChain(t, m, 'after errors');
   });
 
+  testWith([ccTool(cc)], `${cc}: validation at first use: damage past the first chunk loads, is refused (LLGI_TABLE_INVALID) by the first lookup that meets it and by every lookup after it; validate 'load' refuses it at load`, (t) => {
+    const so = copy(reservedMany(cc, 200, RESERVE));
+    const res = postlink(so);
+    t.true(res.tableBytes > 3 * SUMS_CHUNK, `${res.tableBytes} bytes: several chunks`);
+    t.true(res.sumsBytes > 0);
+    const plain = copy(reservedMany(cc, 200, RESERVE), 'plain.so');
+    const mb = load(plain, { cacheDir: path.join(tmp, 'no-cache') });
+    const entries = Array.from({ length: 200 }, (_, i) => mb.symbol(`f_${i}`)! - mb.base);
+    // Clean: first use and whole validation give the built table's answers, at every entry and every 3rd byte.
+    const addrs = [...entries.map(Number), ...textAddrs(plain)];
+    const want = answers(mb, addrs);
+    for (const validate of ['first-use', 'load'] as const) {
+      const m = load(copy(so), { validate });
+      t.is(m.tableValidation, validate);
+      t.deepEqual(answers(m, addrs), want, `validate '${validate}': same answers as the built table`);
+      m.close();
+    }
+    // The first line of f_199 changed by one: without checksums a silent wrong answer.
+    const d = fs.readFileSync(so);
+    const table = d.subarray(res.reservation.offset, res.reservation.offset + res.tableBytes);
+    const sec = (s: (typeof SECTIONS)[number]) => table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf(s));
+    const fi = findFunc(table, entries[199]);
+    t.true(fi > 0);
+    const rowStart = table.readUInt32LE(sec('funcs') + fi * ELEM_SIZE.funcs + 16);
+    const at = sec('rows') + rowStart * ELEM_SIZE.rows + 8;
+    t.true(at >= SUMS_CHUNK, 'past the first chunk (checked at load)');
+    const before = modules().map((m) => m.path);
+    const bad = copy(so, 'bad.so');
+    const b = Buffer.from(d);
+    b[res.reservation.offset + at] ^= 1;
+    fs.writeFileSync(bad, b);
+    expectError(t, () => load(bad, { validate: 'load' }), 'LLGI_TABLE_INVALID', "validate 'load'");
+    t.deepEqual(modules().map((m) => m.path), before, 'nothing registered');
+    const m = load(bad);
+    t.is(m.tableValidation, 'first-use', 'loads: the damage is not read at load');
+    const e = expectError(t, () => funcForPC(entries[199] + m.base), 'LLGI_TABLE_INVALID', 'the first lookup in the damaged bucket');
+    t.regex(e?.message ?? '', /chunk checksum/);
+    expectError(t, () => funcForPC(entries[0] + m.base), 'LLGI_TABLE_INVALID', 'refused for good: any later lookup');
+    expectError(t, () => callersFrames([entries[0] + m.base + 1n]), 'LLGI_TABLE_INVALID', 'callersFrames too');
+    m.close();
+    mb.close();
+    // The process is fine: the good file loads and answers.
+    const ok = load(copy(so));
+    t.deepEqual(answers(ok, addrs), want);
+    ok.close();
+  });
+
+  testWith([ccTool(cc)], `${cc}: a damaged checksum index or header is refused at load (LLGI_TABLE_INVALID), also under validation at first use`, (t) => {
+    const so = copy(reservedChain(cc, RESERVE, 'index'));
+    const res = postlink(so);
+    const d = fs.readFileSync(so);
+    const xAt = res.reservation.offset + Math.ceil(res.tableBytes / 8) * 8;
+    const cases: [string, number, RegExp][] = [
+      ['index magic', xAt + 3, /neither zero nor a checksum index/],
+      ['index max depth', xAt + X.maxDepth, /checksum index/],
+      ['a page sum', xAt + 32, /checksum index checksum mismatch/],
+      ['text_start in the header', res.reservation.offset + H.textStart, /table header fails its checksum in the index/],
+    ];
+    for (const [what, at, re] of cases) {
+      const bad = copy(so, 'bad.so');
+      const b = Buffer.from(d);
+      b[at] ^= 0x10;
+      fs.writeFileSync(bad, b);
+      const e = expectError(t, () => load(bad), 'LLGI_TABLE_INVALID', what);
+      t.regex(e?.message ?? '', re, what);
+    }
+  });
+
   testWith([ccTool(cc)], `${cc}: CLI postlink -o writes the embedded copy and leaves the input; errors carry their code`, (t) => {
     const so = copy(reservedChain(cc, RESERVE));
     const before = fs.readFileSync(so);
     const out = path.join(path.dirname(so), 'out.so');
     const r = runCli(['postlink', so, '-o', out]);
     t.is(r.status, 0, r.stderr);
-    t.regex(r.stdout, new RegExp(`${expectedTable(so).length} of ${RESERVE} reserved bytes`));
+    const n = expectedTable(so).length;
+    t.regex(r.stdout, new RegExp(`embedded ${n} \\+ ${sumsSize(n)}-byte checksum index in ${RESERVE} reserved bytes`));
     t.true(fs.readFileSync(so).equals(before), 'input unchanged');
     postlink(so);
     t.true(fs.readFileSync(out).equals(fs.readFileSync(so)), '-o output equals an in-place postlink');

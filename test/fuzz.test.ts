@@ -2,6 +2,7 @@
 // with a typed error or answered without reading out of bounds: never a crash,
 // never another exception type, never an invalid table from the builder.
 
+import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,8 +11,11 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { isLlgiError } from '../compiler/errors';
 import { buildTable } from '../compiler/table/build';
-import { HEADER_SIZE, H, tableChecksum } from '../compiler/table/format';
-import { native } from '../lib/native';
+import type { TableModel } from '../compiler/table/model';
+import { writeTable } from '../compiler/table/write';
+import { CHECKSUM_START, HEADER_SIZE, H, tableChecksum } from '../compiler/table/format';
+import { buildSums } from '../compiler/embed/sums';
+import { native, type NativeTable } from '../lib/native';
 import { compile } from '../compiler/toolchain/cc';
 import { symFixture } from './helpers/fixtures';
 import { testWith, tools } from './helpers/tools';
@@ -54,7 +58,7 @@ function mutateTable(table: Buffer, m: Mutation): Buffer {
     b.writeUInt32LE(m.value >>> 0, m.at * 4);
   }
   if (fix && b.length >= HEADER_SIZE && !(m.kind === 'word' && m.at * 4 === H.checksum)) {
-    b.writeUInt32LE(tableChecksum(b, HEADER_SIZE), H.checksum);
+    b.writeUInt32LE(tableChecksum(b, CHECKSUM_START), H.checksum);
   }
   return b;
 }
@@ -66,27 +70,130 @@ testWith(['gcc'], 'mutated tables: the C reader (ASan, UBSan) rejects them or an
     sources: [path.join(ROOT, 'test', 'c', 'table_probe.c'), path.join(ROOT, 'runtime', 'src', 'table.c')],
     flags: ['-std=c11', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', `-I${path.join(ROOT, 'runtime', 'include')}`],
   });
+  const maxDepth = new (native().Table)(table).info().maxDepth;
   const mutants = fc.sample(mutation(table.length), { numRuns: 1500, seed: SEED }).map((m) => mutateTable(table, m));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-fuzz-'));
-  const files = mutants.map((m, i) => {
-    const f = path.join(dir, `m${i}.tbl`);
-    fs.writeFileSync(f, m);
+  const write = (name: string, b: Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, b);
     return f;
+  };
+  const valid = write('valid.tbl', table);
+  const staleSums = write('valid.sums', buildSums(table, maxDepth));
+  // Each mutant three ways: whole; at first use with an index that matches it
+  // (the structural checks decide); at first use with the clean table's index
+  // (a table corrupted after postlink: the chunk checksums decide).
+  const args = mutants.flatMap((m, i) => {
+    const f = write(`m${i}.tbl`, m);
+    return [f, `${f}+${write(`m${i}.sums`, buildSums(m, maxDepth))}`, `${f}+${staleSums}`];
   });
-  fs.writeFileSync(path.join(dir, 'valid.tbl'), table);
-  const r = spawnSync(probe, [path.join(dir, 'valid.tbl'), ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  t.is(r.status, 0, r.stderr.slice(0, 4000));
+  const r = spawnSync(probe, [valid, `${valid}+${staleSums}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  t.is(r.status, 0, r.stderr.slice(0, 4000) + r.stdout.slice(-400));
   const lines = r.stdout.trim().split('\n');
-  t.is(lines.length, files.length + 1);
+  t.is(lines.length, args.length + 2);
   t.regex(lines[0], /^accepted /, 'the unmutated table is accepted');
-  const reasons = new Map<string, number>();
-  for (const l of lines.slice(1)) {
-    const key = l.startsWith('accepted') ? 'accepted' : l;
-    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  t.is(lines[1], lines[0], 'at first use too, with the same answers');
+  const reasons = [new Map<string, number>(), new Map<string, number>()];
+  let staleRefused = 0;
+  for (let i = 0; i < mutants.length; i++) {
+    const [whole, fresh, stale] = lines.slice(2 + 3 * i, 5 + 3 * i);
+    // Whole adoption checks a superset of what first use checks, with the same answers.
+    if (whole.startsWith('accepted')) t.is(fresh, whole, `mutant ${i}: first use agrees with whole adoption`);
+    // A stale index: refused, or only bytes nothing reads changed (the clean answers).
+    if (stale.startsWith('accepted')) t.is(stale, lines[0], `mutant ${i}: a stale index never gives other answers`);
+    else staleRefused++;
+    for (const [k, l] of [whole, fresh].entries()) {
+      const key = l.startsWith('accepted') ? 'accepted' : l;
+      reasons[k].set(key, (reasons[k].get(key) ?? 0) + 1);
+    }
   }
-  t.log([...reasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}\t${k}`).join('\n'));
-  // The structural checks, not only the checksum, must have been reached.
-  t.true([...reasons.keys()].filter((k) => k !== 'rejected checksum mismatch' && k !== 'accepted').length >= 8);
+  for (const [k, label] of ['whole', 'first use'].entries()) {
+    t.log(`${label}:\n${[...reasons[k]].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${n}\t${w}`).join('\n')}`);
+    // The structural checks, not only the checksums, must have been reached.
+    t.true([...reasons[k].keys()].filter((w) => !/checksum mismatch|chunk checksum|accepted/.test(w)).length >= 8, label);
+  }
+  t.log(`stale index: ${staleRefused} of ${mutants.length} refused, the rest answered as the clean table`);
+  t.true(staleRefused > mutants.length / 2);
+});
+
+/** All answers of a table for `addrs` (the native frames words), or the error code of the first lookup that throws. */
+function allFrames(tb: NativeTable, addrs: BigUint64Array): Uint32Array | string {
+  let out = new Uint32Array(1024);
+  try {
+    let used = tb.frames(addrs, addrs.length, true, out);
+    if (used < 0) {
+      out = new Uint32Array(-used);
+      used = tb.frames(addrs, addrs.length, true, out);
+    }
+    return out.subarray(0, used);
+  } catch (e) {
+    return String((e as { code?: string }).code);
+  }
+}
+
+/**
+ * A table of many chunks: 300 functions of 48 bytes (4 buckets of text), each
+ * with three lines, every 5th with a two-deep inline chain.
+ */
+function manyChunkTable(): Buffer {
+  const nodes: TableModel['nodes'] = [];
+  const funcs: TableModel['funcs'] = Array.from({ length: 300 }, (_, i) => {
+    const entry = 0x1000 + 48 * i;
+    const paints = [];
+    if (i % 5 === 0) {
+      nodes.push({ parent: -1, name: `outer_inl_${i}`, callFile: `src/f${i % 7}.c`, callLine: i + 1 });
+      nodes.push({ parent: nodes.length - 1, name: `inner_inl_${i}`, callFile: `src/inl${i % 3}.h`, callLine: 2 * i + 1 });
+      paints.push({ pc: entry + 16, node: nodes.length - 1 }, { pc: entry + 32, node: -1 });
+    }
+    return {
+      entry, size: 40, name: `function_number_${i}`, fromSymtab: true, fromDwarf: true, declFile: `src/f${i % 7}.c`, declLine: 10 * i,
+      lines: [0, 16, 32].map((d, k) => ({ pc: entry + d, file: `src/f${i % 7}.c`, line: 10 * i + k })), paints,
+    };
+  });
+  return writeTable({ textStart: 0x1000, textEnd: 0x1000 + 48 * 300, funcs, nodes });
+}
+
+test('mutated embedded tables at first use: LLGI_TABLE_INVALID (at adoption or at the first lookup that meets the damage, and every lookup after it), or the clean answers', (t) => {
+  const table = manyChunkTable();
+  t.true(table.length > 6 * 4096, `${table.length} bytes: many chunks`);
+  const { Table } = native();
+  const good = new Table(table).info();
+  const sums = buildSums(table, good.maxDepth);
+  const addrs = new BigUint64Array(Array.from({ length: good.textLen + 128 }, (_, i) => good.textStart - 64n + BigInt(i)));
+  const clean = allFrames(new Table(table, sums), addrs);
+  t.true(clean instanceof Uint32Array);
+  // Damage anywhere in the table or its index, checksums left as postlink wrote them.
+  const whole = Buffer.concat([table, sums]);
+  const arb = fc.record({
+    at: fc.array(fc.nat({ max: whole.length - 1 }), { minLength: 1, maxLength: 4 }),
+    xor: fc.array(fc.integer({ min: 1, max: 255 }), { minLength: 4, maxLength: 4 }),
+  });
+  const seen = { adoption: 0, lookup: 0, clean: 0 };
+  fc.assert(
+    fc.property(arb, ({ at, xor }) => {
+      const b = Buffer.from(whole);
+      at.forEach((a, i) => (b[a] ^= xor[i]));
+      let tb;
+      try {
+        tb = new Table(Buffer.from(b.subarray(0, table.length)), Buffer.from(b.subarray(table.length)));
+      } catch (e) {
+        seen.adoption++;
+        return (e as { code?: string }).code === 'LLGI_TABLE_INVALID';
+      }
+      const got = allFrames(tb, addrs);
+      if (typeof got === 'string') {
+        seen.lookup++;
+        // Refused for good: the next lookup throws too.
+        return got === 'LLGI_TABLE_INVALID' && allFrames(tb, addrs.subarray(64, 65)) === 'LLGI_TABLE_INVALID';
+      }
+      seen.clean++;
+      return Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from((clean as Uint32Array).buffer, 0, (clean as Uint32Array).byteLength));
+    }),
+    { numRuns: 400, seed: SEED },
+  );
+  t.log(`${seen.adoption} refused at adoption, ${seen.lookup} at a lookup, ${seen.clean} answered as the clean table`);
+  // Damage past the first chunk and the index's header and page sums is found by lookups.
+  t.true(seen.adoption > 0 && seen.lookup > seen.adoption);
 });
 
 testWith(['gcc'], 'mutated tables in-process: LLGI_TABLE_INVALID or lookups that stay sane', (t) => {

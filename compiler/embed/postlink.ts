@@ -3,14 +3,16 @@
 //
 // Rules:
 // - the file never grows and nothing but the note's descriptor changes: the
-//   table, then zeros up to the reserved size;
+//   table, its checksum index (sums.ts) at the next 8-byte boundary when the
+//   reservation has room for it, then zeros up to the reserved size;
 // - the table is built from the binary with the descriptor zeroed, so it never
 //   depends on an earlier embedding: a second run writes the same bytes;
 // - a table that does not fit, or a binary without a reservation, is refused
 //   (LLGI_EMBED_TOO_SMALL, LLGI_EMBED_MISSING) before anything is written;
 // - the result is written to a temporary file beside the target, re-read and
-//   checked through the C reader (every function's entry must find that
-//   function, with its name), and only then renamed over the target, with
+//   checked through the C reader, adopted whole and at first use (every
+//   function's entry must find that function, with its name, and every
+//   bucket must pass), and only then renamed over the target, with
 //   the target's file mode: a reader sees the old file or the new one, never
 //   half a table.
 //
@@ -24,6 +26,7 @@ import { LlgiError } from '../errors';
 import { buildTable, type BuildOptions, type BuildReport } from '../table/build';
 import { H, HEADER_SIZE, SECTIONS, ELEM_SIZE } from '../table/format';
 import { NOTE_ALIGN, NOTE_NAME, NOTE_SECTION, NOTE_TYPE } from './reserve';
+import { buildSums } from './sums';
 import { Symbolizer } from '../../lib/symbolize';
 
 const PT_LOAD = 1;
@@ -91,30 +94,43 @@ function tableFunctions(table: Buffer): { entry: bigint; name: string }[] {
   return out;
 }
 
+/** Where the checksum index goes: the first 8-byte boundary after the table. */
+const sumsOffset = (table: Buffer) => Math.ceil(table.length / 8) * 8;
+
 /**
  * Checks that `file` (as written) holds exactly `table` in its reservation,
- * zeros after it, and that the C reader adopts it and finds every function
- * at its entry, by index and by name. Throws LLGI_TABLE_INVALID otherwise.
+ * then `sums` (when given) at the next 8-byte boundary, zeros elsewhere, and
+ * that the C reader adopts it, whole and (with `sums`) at first use, and finds
+ * every function at its entry, by index and by name. Throws
+ * LLGI_TABLE_INVALID otherwise.
  */
-export function verifyEmbedded(file: Buffer, name: string, table: Buffer): void {
+export function verifyEmbedded(file: Buffer, name: string, table: Buffer, sums?: Buffer): void {
   const r = findReservation(new ElfFile(file, name));
   const desc = file.subarray(r.offset, r.offset + r.size);
   const bad = (what: string): never => {
     throw new LlgiError('LLGI_TABLE_INVALID', `${name}: the embedded table read back is wrong: ${what}`);
   };
-  if (desc.length < table.length || !desc.subarray(0, table.length).equals(table)) bad('its bytes differ from the table written');
-  for (let i = table.length; i < desc.length; i++) if (desc[i] !== 0) bad(`byte ${i} after the table is not zero`);
-  const sym = Symbolizer.fromTable(Buffer.from(desc.subarray(0, table.length)), name); // LLGI_TABLE_INVALID
+  const xAt = sumsOffset(table);
+  const xEnd = sums ? xAt + sums.length : table.length;
+  if (desc.length < xEnd || !desc.subarray(0, table.length).equals(table)) bad('its bytes differ from the table written');
+  if (sums && !desc.subarray(xAt, xEnd).equals(sums)) bad('its checksum index differs from the one written');
+  for (let i = table.length; i < desc.length; i++) if ((i < xAt || i >= xEnd) && desc[i] !== 0) bad(`byte ${i} after the table is not zero`);
+  const copy = (lo: number, hi: number) => Buffer.from(desc.subarray(lo, hi));
+  const readers = [Symbolizer.fromTable(copy(0, table.length), name)]; // LLGI_TABLE_INVALID
+  if (sums) readers.push(Symbolizer.fromTable(copy(0, table.length), name, 0n, null, copy(xAt, xEnd)));
   const funcs = tableFunctions(table);
-  const frames = sym.symbolize(funcs.map((f) => f.entry));
-  funcs.forEach((f, i) => {
-    const found = sym.nativeTable.findFunc(f.entry);
-    if (found !== i) bad(`function ${i} (${f.name}) at 0x${f.entry.toString(16)} looks up as function ${found}`);
-    const physical = frames[i][frames[i].length - 1];
-    if (!physical || physical.inlined || physical.function !== f.name || physical.entry !== f.entry) {
-      bad(`function ${i} at 0x${f.entry.toString(16)} is named ${JSON.stringify(physical?.function)}, expected ${JSON.stringify(f.name)}`);
-    }
-  });
+  for (const sym of readers) {
+    sym.validateAll();
+    const frames = sym.symbolize(funcs.map((f) => f.entry));
+    funcs.forEach((f, i) => {
+      const found = sym.nativeTable.findFunc(f.entry);
+      if (found !== i) bad(`function ${i} (${f.name}) at 0x${f.entry.toString(16)} looks up as function ${found}`);
+      const physical = frames[i][frames[i].length - 1];
+      if (!physical || physical.inlined || physical.function !== f.name || physical.entry !== f.entry) {
+        bad(`function ${i} at 0x${f.entry.toString(16)} is named ${JSON.stringify(physical?.function)}, expected ${JSON.stringify(f.name)}`);
+      }
+    });
+  }
 }
 
 export interface PostlinkOptions extends BuildOptions {
@@ -127,6 +143,12 @@ export interface PostlinkResult {
   output: string;
   /** Table bytes written into the reservation. */
   tableBytes: number;
+  /**
+   * Checksum index bytes written after it (docs/embedding.md), 0 when the
+   * reservation had no room for them: load() then validates the whole table
+   * at load instead of at first use.
+   */
+  sumsBytes: number;
   /** Reserved bytes (the descriptor size). */
   reservedBytes: number;
   functions: number;
@@ -152,6 +174,13 @@ export function postlink(binary: string, opts: PostlinkOptions = {}): PostlinkRe
   }
   if (table.length < HEADER_SIZE) throw new LlgiError('LLGI_TABLE_INVALID', `${binary}: the built table is only ${table.length} bytes`);
   table.copy(image, r.offset);
+  // The index needs the deepest inline chain, which whole adoption measures (and it checks the table early).
+  const full = buildSums(table, Symbolizer.fromTable(table, binary).nativeTable.info().maxDepth);
+  const sums = sumsOffset(table) + full.length <= r.size ? full : undefined;
+  if (sums) sums.copy(image, r.offset + sumsOffset(table));
+  else {
+    report.warnings.push(`the reservation has no room for the checksum index (${sumsOffset(table) + full.length} bytes needed, ${r.size} reserved): load() will validate the whole table at load instead of at first use`);
+  }
 
   // Follow a symlink: the file it names is replaced, the link stays.
   const target = opts.output ? path.resolve(opts.output) : fs.realpathSync(binary);
@@ -166,7 +195,7 @@ export function postlink(binary: string, opts: PostlinkOptions = {}): PostlinkRe
     } finally {
       fs.closeSync(fd);
     }
-    verifyEmbedded(fs.readFileSync(tmp), binary, table);
+    verifyEmbedded(fs.readFileSync(tmp), binary, table, sums);
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -174,5 +203,5 @@ export function postlink(binary: string, opts: PostlinkOptions = {}): PostlinkRe
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new LlgiError('LLGI_IO', `${target}: cannot write the embedded table (${why})`, { cause: e });
   }
-  return { output: target, tableBytes: table.length, reservedBytes: r.size, functions: report.functions, reservation: r, report };
+  return { output: target, tableBytes: table.length, sumsBytes: sums?.length ?? 0, reservedBytes: r.size, functions: report.functions, reservation: r, report };
 }

@@ -3,8 +3,11 @@
 // compiler/table/write.ts encodes these bytes.
 
 export const MAGIC = 'LLGITBL1';
-/** 2: the lane checksum (1 had byte-wise FNV-1a). */
-export const VERSION = 2;
+/**
+ * 3: the checksum also covers the header from text_start on; 2 introduced the
+ * lane checksum (1 had byte-wise FNV-1a).
+ */
+export const VERSION = 3;
 export const HEADER_SIZE = 96;
 export const NONE = 0xffffffff;
 
@@ -25,6 +28,9 @@ export const H = {
   nfunc: 36,
   sections: 40,
 } as const;
+
+/** The header checksum covers bytes [CHECKSUM_START, total size): text_start onwards. */
+export const CHECKSUM_START = H.textStart;
 
 /** Sections in header order, each described by {u32 offset, u32 count}. */
 export const SECTIONS = ['ftab', 'buckets', 'funcs', 'rows', 'paints', 'nodes', 'strings'] as const;

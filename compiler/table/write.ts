@@ -4,7 +4,7 @@
 import { LlgiError } from '../errors';
 import {
   BUCKET_SIZE, ELEM_SIZE, FUNC_DWARF, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SIZED, FUNC_SYMTAB, H, HEADER_SIZE, MAGIC, NONE, SECTIONS,
-  SUBBUCKETS, SUBBUCKET_SIZE, SectionName, VERSION, tableChecksum,
+  SUBBUCKETS, SUBBUCKET_SIZE, SectionName, VERSION, CHECKSUM_START, tableChecksum,
 } from './format';
 import { TableModel } from './model';
 
@@ -174,6 +174,6 @@ export function writeTable(m: TableModel): Buffer {
     out.writeUInt32LE(counts[s], H.sections + 8 * i + 4);
     body[s].copy(out, offsets[i]);
   });
-  out.writeUInt32LE(tableChecksum(out, HEADER_SIZE), H.checksum);
+  out.writeUInt32LE(tableChecksum(out, CHECKSUM_START), H.checksum);
   return out;
 }

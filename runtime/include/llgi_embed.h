@@ -7,8 +7,10 @@
  * allocated 8-byte aligned SHT_NOTE section `.note.llgi` reserved at link
  * time. Linkers put it in a PT_NOTE segment inside a PT_LOAD, so the table is
  * part of the mapped image: it is found from the program headers and adopted
- * in place (zero-copy) with llgi_table_adopt, which still validates every
- * byte of it (checksum included) before any lookup.
+ * in place (zero-copy): at first use with llgi_table_adopt_lazy when a
+ * checksum index follows it, otherwise whole with llgi_table_adopt. Either
+ * way every byte a lookup reads is validated, checksum included, before the
+ * lookup reads it.
  *
  * The descriptor holds the table (its header's total size says how long it
  * is) followed by zero bytes up to the reserved size. A descriptor whose
@@ -62,16 +64,33 @@ int llgi_embed_find(uintptr_t bias, const ElfW(Phdr) *phdr, size_t phnum, const 
 int llgi_embed_table(const uint8_t *desc, size_t descsz, const void **table, size_t *size, llgi_table_error *err);
 
 /*
- * llgi_embed_find + llgi_embed_table for the loaded object whose load bias
- * is `bias` and whose dlpi_name equals `name` (link_map's l_addr and l_name
- * from dlinfo(RTLD_DI_LINKMAP)). Returns 1 (table found), 0 (no note, an
- * empty reservation, or no such object) or -1 (malformed: see `err`). The
+ * The checksum index (LLGISUM1, docs/embedding.md) that postlink writes
+ * after a table of `size` bytes in the descriptor, at the first 8-byte
+ * boundary after it; its length follows from `size` alone (one sum per 4 KiB
+ * chunk, one per page of 1024 sums, a 32-byte header), so a corrupt index
+ * cannot make anyone read past the descriptor. Returns 1 and sets *sums /
+ * *sums_size (pass them to llgi_table_adopt_lazy, which validates them), 0
+ * when there is no index (the bytes there are zero, or there is no room: a
+ * table written by an earlier postlink, to be adopted whole), or -1 when
+ * something else is there (`err`, with the offset in the descriptor).
+ * Thread-safe, async-signal-safe, allocation-free. Cost: O(1).
+ */
+int llgi_embed_sums(const uint8_t *desc, size_t descsz, size_t size, const void **sums, size_t *sums_size,
+                    llgi_table_error *err);
+
+/*
+ * llgi_embed_find + llgi_embed_table + llgi_embed_sums for the loaded object
+ * whose load bias is `bias` and whose dlpi_name equals `name` (link_map's
+ * l_addr and l_name from dlinfo(RTLD_DI_LINKMAP)). Returns 1 (table found;
+ * *sums is NULL and *sums_size 0 when it has no checksum index), 0 (no note,
+ * an empty reservation, or no such object) or -1 (malformed: see `err`). The
  * table is the mapped image's memory: it stays valid until the object is
  * unmapped (its last dlclose).
  * Thread-safe; NOT async-signal-safe: dl_iterate_phdr takes the dynamic
  * loader's lock. Allocates nothing.
  */
-int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, llgi_table_error *err);
+int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, const void **sums,
+                      size_t *sums_size, llgi_table_error *err);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,24 @@ int llgi_embed_table(const uint8_t *desc, size_t descsz, const void **table, siz
   return 1;
 }
 
+int llgi_embed_sums(const uint8_t *desc, size_t descsz, size_t size, const void **sums, size_t *sums_size,
+                    llgi_table_error *err) {
+  size_t at = pad(size, 8);
+  if (size > descsz || at > descsz || descsz - at < 8) return 0;
+  size_t zero = 0;
+  while (zero < 8 && desc[at + zero] == 0) zero++;
+  if (zero == 8) return 0;
+  if (memcmp(desc + at, LLGI_SUMS_MAGIC, 8) != 0)
+    return fail(err, "the bytes after the embedded table are neither zero nor a checksum index", at);
+  size_t nchunks = (size + LLGI_SUMS_CHUNK - 1) / LLGI_SUMS_CHUNK;
+  size_t npages = (nchunks + LLGI_SUMS_PAGE - 1) / LLGI_SUMS_PAGE;
+  size_t len = LLGI_SUMS_HEADER_SIZE + 4 * (npages + nchunks);
+  if (len > descsz - at) return fail(err, "the checksum index runs past the note descriptor", at);
+  *sums = desc + at;
+  *sums_size = len;
+  return 1;
+}
+
 struct locate {
   uintptr_t bias;
   const char *name;
@@ -86,9 +104,14 @@ static int each(struct dl_phdr_info *info, size_t sz, void *data) {
   return 1;
 }
 
-int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, llgi_table_error *err) {
+int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, const void **sums,
+                      size_t *sums_size, llgi_table_error *err) {
   struct locate l = {bias, name, NULL, 0, 0};
   dl_iterate_phdr(each, &l);
+  *sums = NULL;
+  *sums_size = 0;
   if (!l.found) return 0;
-  return llgi_embed_table(l.desc, l.descsz, table, size, err);
+  int found = llgi_embed_table(l.desc, l.descsz, table, size, err);
+  if (found != 1) return found;
+  return llgi_embed_sums(l.desc, l.descsz, *size, sums, sums_size, err) < 0 ? -1 : 1;
 }

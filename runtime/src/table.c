@@ -9,7 +9,9 @@
  *
  * Validation is total: after llgi_table_adopt() accepts a table, every index a
  * lookup can follow has been checked, so lookups do no bounds checks of their
- * own beyond the address range.
+ * own beyond the address range. A table adopted at first use
+ * (llgi_table_adopt_lazy) runs the same checks per 4 KiB bucket of text, in
+ * the first lookup that lands in the bucket and before it reads anything else.
  */
 #include "llgi_table.h"
 
@@ -54,16 +56,17 @@ static inline uint32_t lane_step(uint32_t l, uint32_t w) {
 
 uint32_t llgi_table_checksum(const uint8_t *p, size_t n) {
   uint32_t l[4] = {0x811c9dc5u, 0x811c9dc4u, 0x811c9dc7u, 0x811c9dc6u};
-  size_t words = n / 4, i = 0;
+  const uint8_t *w = p, *rounds = p + (n & ~(size_t)15), *words = p + (n & ~(size_t)3), *end = p + n;
   /* Four independent chains: the multiplies overlap. */
-  for (; i + 4 <= words; i += 4) {
-    l[0] = lane_step(l[0], rd32(p + 4 * i));
-    l[1] = lane_step(l[1], rd32(p + 4 * i + 4));
-    l[2] = lane_step(l[2], rd32(p + 4 * i + 8));
-    l[3] = lane_step(l[3], rd32(p + 4 * i + 12));
+  for (; w < rounds; w += 16) {
+    l[0] = lane_step(l[0], rd32(w));
+    l[1] = lane_step(l[1], rd32(w + 4));
+    l[2] = lane_step(l[2], rd32(w + 8));
+    l[3] = lane_step(l[3], rd32(w + 12));
   }
-  for (; i < words; i++) l[i & 3] = lane_step(l[i & 3], rd32(p + 4 * i));
-  for (size_t j = 4 * words; j < n; j++) l[0] = lane_step(l[0], p[j]);
+  /* At most three words left: word i goes to lane i mod 4. */
+  for (int k = 0; w < words; w += 4, k++) l[k] = lane_step(l[k], rd32(w));
+  for (; w < end; w++) l[0] = lane_step(l[0], *w);
   uint32_t h = 0x811c9dc5u;
   for (int k = 0; k < 4; k++) h = lane_step(h, l[k]);
   return h;
@@ -80,44 +83,156 @@ static int reject(llgi_table *t, llgi_table_error *err, const char *what, uint64
 
 #define REJECT(what, off) return reject(t, err, (what), (uint64_t)(off))
 
-/* A string reference must be LLGI_NONE (when allowed) or inside the table;
- * the table's last byte is NUL, so every in-range offset starts a C string. */
-static int bad_string(const llgi_table *t, uint32_t off, int none_ok) {
-  if (off == LLGI_NONE) return !none_ok;
-  return off >= t->strings_size;
+/* The checks below are shared by both ways of adopting: they report the first
+ * problem in *e and return -1. */
+static int fail(llgi_table_error *e, const char *what, uint64_t offset) {
+  e->what = what;
+  e->offset = offset;
+  return -1;
 }
+
+#define BAD(what, off) return fail(e, (what), (uint64_t)(off))
+#define RLX __ATOMIC_RELAXED
 
 /* Offset (in the buffer) of element i of an array starting at `arr`. */
 static uint64_t at(const llgi_table *t, const void *arr, uint64_t i, uint64_t elem) {
   return (uint64_t)((const uint8_t *)arr - t->base) + i * elem;
 }
 
-/* Checks one function's rows or paints: a sorted run inside [lo, hi). */
+/* A lazily adopted table's chunk k against its sum (its page of sums first). */
+static int chunk_ok(const llgi_table *t, uint32_t k) {
+  uint32_t p = k / LLGI_SUMS_PAGE;
+  if (__atomic_load_n(&t->pages[p], RLX) != 1) {
+    uint32_t first = p * LLGI_SUMS_PAGE, n = t->nchunks - first < LLGI_SUMS_PAGE ? t->nchunks - first : LLGI_SUMS_PAGE;
+    if (llgi_table_checksum((const uint8_t *)(t->sums + first), 4 * (size_t)n) != t->tops[p]) return 0;
+    __atomic_store_n(&t->pages[p], 1, RLX);
+  }
+  size_t lo = (size_t)k * LLGI_SUMS_CHUNK, n = t->size - lo < LLGI_SUMS_CHUNK ? t->size - lo : LLGI_SUMS_CHUNK;
+  if (llgi_table_checksum(t->base + lo, n) != t->sums[k]) return 0;
+  __atomic_store_n(&t->chunks[k], 1, RLX);
+  return 1;
+}
+
+/* Bytes [p, p+n) have passed a checksum: always after whole adoption (the
+ * header checksum covered them); at first use, once their chunks have. */
+static int need(const llgi_table *t, const void *p, size_t n, llgi_table_error *e) {
+  if (!t->chunks || n == 0) return 0;
+  uint64_t off = (uint64_t)((const uint8_t *)p - t->base);
+  for (uint64_t k = off / LLGI_SUMS_CHUNK; k <= (off + n - 1) / LLGI_SUMS_CHUNK; k++)
+    if (__atomic_load_n(&t->chunks[k], RLX) != 1 && !chunk_ok(t, (uint32_t)k))
+      BAD("table bytes fail their chunk checksum", k * LLGI_SUMS_CHUNK);
+  return 0;
+}
+
+/* A string reference must be LLGI_NONE (when allowed) or inside the string
+ * table. Whole adoption checked that the table's last byte is NUL, so every
+ * in-range offset starts a C string; at first use the string's own bytes,
+ * up to its NUL, are checked instead. */
+static int check_string(const llgi_table *t, uint32_t off, int none_ok, const char *what, uint64_t where,
+                        llgi_table_error *e) {
+  if (off == LLGI_NONE) {
+    if (none_ok) return 0;
+    BAD(what, where);
+  }
+  if (off >= t->strings_size) BAD(what, where);
+  if (!t->chunks) return 0;
+  const char *s = t->strings + off;
+  const char *z = memchr(s, 0, t->strings_size - off);
+  if (!z) BAD("string runs past the string table", where);
+  return need(t, s, (size_t)(z - s) + 1, e);
+}
+
+/* Checks one function's rows or paints: a run inside its array. */
 static const char *check_run(uint32_t start, uint32_t count, uint32_t total) {
   if (start > total || count > total - start) return "run outside its array";
   return 0;
 }
 
-int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_error *err) {
-  const uint8_t *b = (const uint8_t *)data;
+/* Inline node i: its parent precedes it (so chains are acyclic and bounded)
+ * and its strings are in range. */
+static int check_node(const llgi_table *t, uint32_t i, llgi_table_error *e) {
+  const llgi_node *n = &t->nodes[i];
+  uint64_t no = at(t, n, 0, 1);
+  if (need(t, n, sizeof *n, e)) return -1;
+  if (n->parent != LLGI_NONE && n->parent >= i) BAD("inline node parent does not precede it", no);
+  if (check_string(t, n->name, 0, "inline node string out of range", no, e) ||
+      check_string(t, n->call_file, 1, "inline node string out of range", no, e))
+    return -1;
+  return 0;
+}
+
+/* Function i (its ftab[i] and ftab[i+1] already checked) with its rows,
+ * paints and the inline chains they start. *max_depth grows to the deepest
+ * chain + 1; at first use it must stay within the index's max_depth. */
+static int check_func(const llgi_table *t, uint32_t i, uint32_t *max_depth, llgi_table_error *e) {
+  const llgi_func *f = &t->funcs[i];
+  uint32_t lo = t->ftab[i], hi = t->ftab[i + 1];
+  uint64_t fo = at(t, f, 0, 1);
+  if (need(t, f, sizeof *f, e)) return -1;
+  if (check_string(t, f->name, 0, "function string out of range", fo, e) ||
+      check_string(t, f->decl_file, 1, "function string out of range", fo, e) ||
+      check_string(t, f->sym_file, 1, "function string out of range", fo, e))
+    return -1;
+  if (f->flags & ~(uint32_t)LLGI_FUNC_FLAGS || f->reserved) BAD("function has unknown flags", fo);
+  if ((f->flags & LLGI_FUNC_SIZED) && f->size > hi - lo) BAD("function size runs into the next function", fo);
+  const char *why = check_run(f->row_start, f->row_count, t->nrows);
+  if (!why) why = check_run(f->paint_start, f->paint_count, t->npaints);
+  if (why) BAD(why, fo);
+  if (need(t, t->rows + f->row_start, (size_t)f->row_count * sizeof(llgi_row), e) ||
+      need(t, t->paints + f->paint_start, (size_t)f->paint_count * sizeof(llgi_paint), e))
+    return -1;
+  for (uint32_t r = 0; r < f->row_count; r++) {
+    const llgi_row *row = &t->rows[f->row_start + r];
+    if (row->pcoff < lo || row->pcoff >= hi || (r && row->pcoff <= row[-1].pcoff))
+      BAD("line row outside its function or out of order", at(t, row, 0, 1));
+    if (check_string(t, row->file, 1, "line row file out of range", at(t, row, 0, 1), e)) return -1;
+  }
+  for (uint32_t p = 0; p < f->paint_count; p++) {
+    const llgi_paint *pt = &t->paints[f->paint_start + p];
+    if (pt->pcoff < lo || pt->pcoff >= hi || (p && pt->pcoff <= pt[-1].pcoff))
+      BAD("inline paint outside its function or out of order", at(t, pt, 0, 1));
+    if (pt->node == LLGI_NONE) continue;
+    if (pt->node >= t->nnodes) BAD("inline paint names a missing node", at(t, pt, 0, 1));
+    uint32_t depth = 1;
+    for (uint32_t n = pt->node; n != LLGI_NONE; n = t->nodes[n].parent, depth++)
+      if (check_node(t, n, e)) return -1;
+    if (t->chunks && depth > t->max_depth) BAD("inline chain deeper than the checksum index says", at(t, pt, 0, 1));
+    if (depth > *max_depth) *max_depth = depth;
+  }
+  return 0;
+}
+
+/* Bucket bi's sub-buckets must each name exactly the last function starting
+ * at or before them (gc's linker invariant), found by a merge pass: *k is
+ * that function for the previous sub-bucket (or any function before it). */
+static int check_bucket(const llgi_table *t, uint32_t bi, uint32_t *k, llgi_table_error *e) {
+  const llgi_bucket *bk = &t->buckets[bi];
+  for (uint32_t j = 0; j < LLGI_SUBBUCKETS; j++) {
+    uint64_t sub = (uint64_t)bi * LLGI_BUCKET_SIZE + (uint64_t)j * LLGI_SUBBUCKET_SIZE;
+    while (*k + 1 < t->nfunc && t->ftab[*k + 1] <= sub) (*k)++;
+    if ((uint64_t)bk->base + bk->delta[j] != *k) BAD("findfunctab bucket names the wrong function", at(t, bk, 0, 1));
+  }
+  return 0;
+}
+
+/* The header and the section layout: everything adoption can check without
+ * reading the sections. Fills t's fields. */
+static int check_layout(llgi_table *t, const uint8_t *b, size_t size, llgi_table_error *e) {
   memset(t, 0, sizeof *t);
   t->base = b;
   t->size = size;
-  if (!b || ((uintptr_t)b & 3)) REJECT("table buffer is not 4-byte aligned", 0);
-  if (size < LLGI_TABLE_HEADER_SIZE) REJECT("table shorter than its header", size);
-  if (memcmp(b + H_MAGIC, LLGI_TABLE_MAGIC, 8) != 0) REJECT("bad magic (not an LLGI table)", H_MAGIC);
-  if (rd16(b + H_VERSION) != LLGI_TABLE_VERSION) REJECT("unsupported table version", H_VERSION);
-  if (rd16(b + H_HEADER_SIZE) != LLGI_TABLE_HEADER_SIZE) REJECT("bad header size", H_HEADER_SIZE);
-  uint32_t total = rd32(b + H_TOTAL_SIZE);
-  if (total != size) REJECT("total size does not match the buffer", H_TOTAL_SIZE);
-  if (rd32(b + H_FLAGS) != 0) REJECT("unknown flags", H_FLAGS);
-  if (llgi_table_checksum(b + LLGI_TABLE_HEADER_SIZE, size - LLGI_TABLE_HEADER_SIZE) != rd32(b + H_CHECKSUM))
-    REJECT("checksum mismatch", H_CHECKSUM);
+  if (!b || ((uintptr_t)b & 3)) BAD("table buffer is not 4-byte aligned", 0);
+  if (size < LLGI_TABLE_HEADER_SIZE) BAD("table shorter than its header", size);
+  if (memcmp(b + H_MAGIC, LLGI_TABLE_MAGIC, 8) != 0) BAD("bad magic (not an LLGI table)", H_MAGIC);
+  if (rd16(b + H_VERSION) != LLGI_TABLE_VERSION) BAD("unsupported table version", H_VERSION);
+  if (rd16(b + H_HEADER_SIZE) != LLGI_TABLE_HEADER_SIZE) BAD("bad header size", H_HEADER_SIZE);
+  if (rd32(b + H_TOTAL_SIZE) != size) BAD("total size does not match the buffer", H_TOTAL_SIZE);
+  if (rd32(b + H_FLAGS) != 0) BAD("unknown flags", H_FLAGS);
   t->text_start = rd64(b + H_TEXT_START);
   t->text_len = rd32(b + H_TEXT_LEN);
   t->nfunc = rd32(b + H_NFUNC);
-  if (t->nfunc == 0 || t->text_len == 0) REJECT("empty table", H_NFUNC);
-  if (t->text_start > UINT64_MAX - t->text_len) REJECT("text range wraps", H_TEXT_START);
+  if (t->nfunc == 0 || t->text_len == 0) BAD("empty table", H_NFUNC);
+  if (t->text_start > UINT64_MAX - t->text_len) BAD("text range wraps", H_TEXT_START);
 
   /* Section descriptors: in bounds, aligned, not overlapping the header. */
   uint32_t off[S_COUNT], count[S_COUNT];
@@ -126,19 +241,20 @@ int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_er
     count[s] = rd32(b + H_SECTIONS + 8 * s + 4);
     uint64_t bytes = (uint64_t)count[s] * k_elem_size[s];
     if (off[s] < LLGI_TABLE_HEADER_SIZE || (off[s] & 3) || off[s] > size || bytes > size - off[s])
-      REJECT("section outside the table", H_SECTIONS + 8 * s);
+      BAD("section outside the table", H_SECTIONS + 8 * s);
   }
   /* Sections must not overlap one another (each byte has one meaning). */
   for (int s = 0; s < S_COUNT; s++)
     for (int r = s + 1; r < S_COUNT; r++) {
       uint64_t s0 = off[s], s1 = s0 + (uint64_t)count[s] * k_elem_size[s];
       uint64_t r0 = off[r], r1 = r0 + (uint64_t)count[r] * k_elem_size[r];
-      if (s0 < r1 && r0 < s1) REJECT("sections overlap", H_SECTIONS + 8 * r);
+      if (s0 < r1 && r0 < s1) BAD("sections overlap", H_SECTIONS + 8 * r);
     }
-  if (count[S_FTAB] != t->nfunc + 1) REJECT("ftab count is not nfunc + 1", H_SECTIONS + 8 * S_FTAB);
-  if (count[S_FUNCS] != t->nfunc) REJECT("function count is not nfunc", H_SECTIONS + 8 * S_FUNCS);
+  if (count[S_FTAB] != t->nfunc + 1) BAD("ftab count is not nfunc + 1", H_SECTIONS + 8 * S_FTAB);
+  if (count[S_FUNCS] != t->nfunc) BAD("function count is not nfunc", H_SECTIONS + 8 * S_FUNCS);
   uint64_t nbuckets = ((uint64_t)t->text_len + LLGI_BUCKET_SIZE - 1) / LLGI_BUCKET_SIZE;
-  if (count[S_BUCKETS] != nbuckets) REJECT("bucket count does not cover the text", H_SECTIONS + 8 * S_BUCKETS);
+  if (count[S_BUCKETS] != nbuckets) BAD("bucket count does not cover the text", H_SECTIONS + 8 * S_BUCKETS);
+  if (count[S_STRINGS] == 0) BAD("string table is not NUL-terminated", off[S_STRINGS]);
 
   t->ftab = (const uint32_t *)(b + off[S_FTAB]);
   t->buckets = (const llgi_bucket *)(b + off[S_BUCKETS]);
@@ -152,75 +268,161 @@ int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_er
   t->nnodes = count[S_NODES];
   t->strings = (const char *)(b + off[S_STRINGS]);
   t->strings_size = count[S_STRINGS];
-  if (t->strings_size == 0 || t->strings[t->strings_size - 1] != 0)
-    REJECT("string table is not NUL-terminated", off[S_STRINGS]);
+  return 0;
+}
+
+int llgi_table_adopt(llgi_table *t, const void *data, size_t size, llgi_table_error *err) {
+  llgi_table_error scratch, *e = err ? err : &scratch;
+  const uint8_t *b = (const uint8_t *)data;
+  if (check_layout(t, b, size, e)) REJECT(e->what, e->offset);
+  if (llgi_table_checksum(b + LLGI_TABLE_CHECKSUM_START, size - LLGI_TABLE_CHECKSUM_START) != rd32(b + H_CHECKSUM))
+    REJECT("checksum mismatch", H_CHECKSUM);
+  if (t->strings[t->strings_size - 1] != 0) REJECT("string table is not NUL-terminated", at(t, t->strings, 0, 1));
 
   /* ftab: starts at 0, strictly increasing, sentinel == text_len. */
-  if (t->ftab[0] != 0) REJECT("first function does not start the text", off[S_FTAB]);
+  if (t->ftab[0] != 0) REJECT("first function does not start the text", at(t, t->ftab, 0, 4));
   for (uint32_t i = 0; i < t->nfunc; i++)
     if (t->ftab[i + 1] <= t->ftab[i]) REJECT("ftab not strictly increasing", at(t, t->ftab, i + 1, 4));
   if (t->ftab[t->nfunc] != t->text_len) REJECT("ftab sentinel is not the text length", at(t, t->ftab, t->nfunc, 4));
 
-  /* Buckets: every sub-bucket must name exactly the last function starting at
-   * or before it (gc's linker invariant), found by one merge pass. */
-  uint32_t k = 0;
-  for (uint32_t bi = 0; bi < t->nbuckets; bi++) {
-    const llgi_bucket *bk = &t->buckets[bi];
-    for (uint32_t j = 0; j < LLGI_SUBBUCKETS; j++) {
-      uint64_t sub = (uint64_t)bi * LLGI_BUCKET_SIZE + (uint64_t)j * LLGI_SUBBUCKET_SIZE;
-      while (k + 1 < t->nfunc && t->ftab[k + 1] <= sub) k++;
-      if ((uint64_t)bk->base + bk->delta[j] != k) REJECT("findfunctab bucket names the wrong function", at(t, bk, 0, 1));
-    }
-  }
-
-  /* Nodes: parents precede children, so chains are acyclic and bounded. */
-  uint32_t max_depth = 1;
-  for (uint32_t i = 0; i < t->nnodes; i++) {
-    const llgi_node *n = &t->nodes[i];
-    if (n->parent != LLGI_NONE && n->parent >= i) REJECT("inline node parent does not precede it", at(t, n, 0, 1));
-    if (bad_string(t, n->name, 0) || bad_string(t, n->call_file, 1)) REJECT("inline node string out of range", at(t, n, 0, 1));
-  }
-
-  /* Functions and their rows/paints. */
-  for (uint32_t i = 0; i < t->nfunc; i++) {
-    const llgi_func *f = &t->funcs[i];
-    uint32_t lo = t->ftab[i], hi = t->ftab[i + 1];
-    uint64_t fo = at(t, f, 0, 1);
-    if (bad_string(t, f->name, 0) || bad_string(t, f->decl_file, 1) || bad_string(t, f->sym_file, 1))
-      REJECT("function string out of range", fo);
-    if (f->flags & ~(uint32_t)LLGI_FUNC_FLAGS || f->reserved)
-      REJECT("function has unknown flags", fo);
-    if ((f->flags & LLGI_FUNC_SIZED) && f->size > hi - lo) REJECT("function size runs into the next function", fo);
-    const char *why = check_run(f->row_start, f->row_count, t->nrows);
-    if (why) REJECT(why, fo);
-    why = check_run(f->paint_start, f->paint_count, t->npaints);
-    if (why) REJECT(why, fo);
-    for (uint32_t r = 0; r < f->row_count; r++) {
-      const llgi_row *row = &t->rows[f->row_start + r];
-      if (row->pcoff < lo || row->pcoff >= hi || (r && row->pcoff <= row[-1].pcoff))
-        REJECT("line row outside its function or out of order", at(t, row, 0, 1));
-      if (bad_string(t, row->file, 1)) REJECT("line row file out of range", at(t, row, 0, 1));
-    }
-    for (uint32_t p = 0; p < f->paint_count; p++) {
-      const llgi_paint *pt = &t->paints[f->paint_start + p];
-      if (pt->pcoff < lo || pt->pcoff >= hi || (p && pt->pcoff <= pt[-1].pcoff))
-        REJECT("inline paint outside its function or out of order", at(t, pt, 0, 1));
-      if (pt->node != LLGI_NONE && pt->node >= t->nnodes) REJECT("inline paint names a missing node", at(t, pt, 0, 1));
-      if (pt->node != LLGI_NONE) {
-        uint32_t depth = 2;
-        for (uint32_t n = t->nodes[pt->node].parent; n != LLGI_NONE; n = t->nodes[n].parent) depth++;
-        if (depth > max_depth) max_depth = depth;
-      }
-    }
-  }
+  uint32_t k = 0, max_depth = 1;
+  for (uint32_t bi = 0; bi < t->nbuckets; bi++)
+    if (check_bucket(t, bi, &k, e)) REJECT(e->what, e->offset);
+  /* Every node, also those no paint names (every byte has a meaning). */
+  for (uint32_t i = 0; i < t->nnodes; i++)
+    if (check_node(t, i, e)) REJECT(e->what, e->offset);
+  for (uint32_t i = 0; i < t->nfunc; i++)
+    if (check_func(t, i, &max_depth, e)) REJECT(e->what, e->offset);
   t->max_depth = max_depth;
   return 0;
+}
+
+/* Checksum index header fields (docs/embedding.md, "Checksum index"). */
+enum { X_MAGIC = 0, X_CHECKSUM = 8, X_CHUNK = 12, X_NCHUNKS = 16, X_MAX_DEPTH = 20, X_TABLE_SIZE = 24, X_HEADER_SUM = 28 };
+
+int64_t llgi_table_adopt_lazy(llgi_table *t, const void *data, size_t size, const void *sums, size_t sums_size,
+                              void *state, size_t state_size, llgi_table_error *err) {
+  llgi_table_error scratch, *e = err ? err : &scratch;
+  const uint8_t *b = (const uint8_t *)data, *x = (const uint8_t *)sums;
+  if (check_layout(t, b, size, e)) REJECT(e->what, e->offset);
+  /* The index's offsets are reported past the table's last byte. */
+  uint64_t xo = size;
+  if (!x || ((uintptr_t)x & 3)) REJECT("checksum index is not 4-byte aligned", xo);
+  if (sums_size < LLGI_SUMS_HEADER_SIZE) REJECT("checksum index shorter than its header", xo + sums_size);
+  if (memcmp(x + X_MAGIC, LLGI_SUMS_MAGIC, 8) != 0) REJECT("bad checksum index magic", xo + X_MAGIC);
+  uint64_t nchunks = (size + LLGI_SUMS_CHUNK - 1) / LLGI_SUMS_CHUNK;
+  uint64_t npages = (nchunks + LLGI_SUMS_PAGE - 1) / LLGI_SUMS_PAGE;
+  uint64_t need_bytes = LLGI_SUMS_HEADER_SIZE + 4 * (npages + nchunks);
+  if (rd32(x + X_CHUNK) != LLGI_SUMS_CHUNK) REJECT("checksum index chunk size is not 4096", xo + X_CHUNK);
+  if (rd32(x + X_NCHUNKS) != nchunks) REJECT("checksum index chunk count does not cover the table", xo + X_NCHUNKS);
+  if (rd32(x + X_TABLE_SIZE) != size) REJECT("checksum index is for a table of another size", xo + X_TABLE_SIZE);
+  if (sums_size != need_bytes) REJECT("checksum index size does not match its chunk count", xo);
+  /* The index's header fields and page sums (a few KiB at most, below 4 GiB). */
+  if (llgi_table_checksum(x + X_CHUNK, LLGI_SUMS_HEADER_SIZE - X_CHUNK + 4 * npages) != rd32(x + X_CHECKSUM))
+    REJECT("checksum index checksum mismatch", xo + X_CHECKSUM);
+  /* The header just read; the rest of its chunk waits for first use. */
+  if (llgi_table_checksum(b, LLGI_TABLE_HEADER_SIZE) != rd32(x + X_HEADER_SUM))
+    REJECT("table header fails its checksum in the index", 0);
+  uint32_t max_depth = rd32(x + X_MAX_DEPTH);
+  if (max_depth == 0 || max_depth > (uint64_t)t->nnodes + 1) REJECT("checksum index max depth is impossible", xo + X_MAX_DEPTH);
+
+  uint64_t need_state = sizeof(llgi_table_lazy) + t->nbuckets + nchunks + npages;
+  if (!state || ((uintptr_t)state & 7) || state_size < need_state) {
+    memset(t, 0, sizeof *t);
+    return (int64_t)need_state;
+  }
+  memset(state, 0, need_state);
+  t->lazy = (llgi_table_lazy *)state;
+  t->units = (uint8_t *)state + sizeof(llgi_table_lazy);
+  t->chunks = t->units + t->nbuckets;
+  t->pages = t->chunks + nchunks;
+  t->tops = (const uint32_t *)(x + LLGI_SUMS_HEADER_SIZE);
+  t->sums = t->tops + npages;
+  t->nchunks = (uint32_t)nchunks;
+  t->npages = (uint32_t)npages;
+  t->max_depth = max_depth;
+  return 0;
+}
+
+/* First use of bucket bi of a lazily adopted table: the same checks whole
+ * adoption makes, for the bytes a lookup in this bucket can read (its bucket
+ * record, the ftab entries and functions that overlap its 4 KiB of text,
+ * their rows, paints, inline chains and strings), each byte against its
+ * chunk's checksum first. */
+static int check_unit(const llgi_table *t, uint32_t bi, llgi_table_error *e) {
+  const llgi_bucket *bk = &t->buckets[bi];
+  if (need(t, bk, sizeof *bk, e)) return -1;
+  uint64_t start = (uint64_t)bi * LLGI_BUCKET_SIZE;
+  uint64_t end = start + LLGI_BUCKET_SIZE < t->text_len ? start + LLGI_BUCKET_SIZE : t->text_len;
+  uint64_t k0 = (uint64_t)bk->base + bk->delta[0];
+  if (k0 >= t->nfunc) BAD("findfunctab bucket names the wrong function", at(t, bk, 0, 1));
+  if (need(t, &t->ftab[k0], 8, e)) return -1;
+  if (t->ftab[k0] > start || t->ftab[k0 + 1] <= start) BAD("findfunctab bucket names the wrong function", at(t, bk, 0, 1));
+  if (k0 == 0 && t->ftab[0] != 0) BAD("first function does not start the text", at(t, t->ftab, 0, 4));
+  /* The functions overlapping [start, end): the last one reaches end. */
+  uint32_t max_depth = 1;
+  for (uint32_t i = (uint32_t)k0;; i++) {
+    if (need(t, &t->ftab[i + 1], 4, e)) return -1;
+    if (t->ftab[i + 1] <= t->ftab[i]) BAD("ftab not strictly increasing", at(t, t->ftab, i + 1, 4));
+    if (i + 1 == t->nfunc && t->ftab[i + 1] != t->text_len) BAD("ftab sentinel is not the text length", at(t, t->ftab, i + 1, 4));
+    if (check_func(t, i, &max_depth, e)) return -1;
+    if (t->ftab[i + 1] >= end) break; /* always by i + 1 == nfunc: ftab[nfunc] == text_len >= end */
+  }
+  uint32_t k = (uint32_t)k0;
+  return check_bucket(t, bi, &k, e);
+}
+
+/* Records the first failure and refuses every bucket. */
+static int refuse(const llgi_table *t, const llgi_table_error *e) {
+  uint32_t expect = 0;
+  if (__atomic_compare_exchange_n(&t->lazy->failed, &expect, 1, 0, __ATOMIC_ACQ_REL, RLX)) {
+    t->lazy->failure = *e;
+    for (uint32_t b = 0; b < t->nbuckets; b++) __atomic_store_n(&t->units[b], 2, RLX);
+    __atomic_store_n(&t->lazy->failed, 2, __ATOMIC_RELEASE);
+  }
+  return -1;
+}
+
+/* Out of line: taken once per bucket, and on every lookup once refused. */
+__attribute__((noinline, cold)) static int prepare(const llgi_table *t, uint32_t bi) {
+  if (__atomic_load_n(&t->lazy->failed, __ATOMIC_ACQUIRE)) return -1;
+  llgi_table_error e;
+  if (check_unit(t, bi, &e)) return refuse(t, &e);
+  __atomic_store_n(&t->units[bi], 1, RLX);
+  /* A refusal that raced with this validation wins. */
+  if (__atomic_load_n(&t->lazy->failed, __ATOMIC_ACQUIRE)) {
+    __atomic_store_n(&t->units[bi], 2, RLX);
+    return -1;
+  }
+  return 0;
+}
+
+static inline int ready(const llgi_table *t, uint32_t bi) {
+  return !t->units || __atomic_load_n(&t->units[bi], RLX) == 1 || prepare(t, bi) == 0;
+}
+
+int llgi_table_validate_all(const llgi_table *t) {
+  for (uint32_t b = 0; t->units && b < t->nbuckets; b++)
+    if (!ready(t, b)) return -1;
+  return 0;
+}
+
+int llgi_table_failure(const llgi_table *t, llgi_table_error *err) {
+  if (!t->lazy) return 0;
+  uint32_t f = __atomic_load_n(&t->lazy->failed, __ATOMIC_ACQUIRE);
+  if (!f) return 0;
+  if (err) {
+    if (f == 2) *err = t->lazy->failure;
+    else err->what = "table refused at first use", err->offset = 0;
+  }
+  return 1;
 }
 
 int64_t llgi_table_findfunc(const llgi_table *t, uint64_t addr) {
   if (addr < t->text_start) return -1;
   uint64_t off = addr - t->text_start;
   if (off >= t->text_len) return -1;
+  if (!ready(t, (uint32_t)(off / LLGI_BUCKET_SIZE))) return LLGI_TABLE_REFUSED;
   const llgi_bucket *bk = &t->buckets[off / LLGI_BUCKET_SIZE];
   uint32_t idx = bk->base + bk->delta[(off % LLGI_BUCKET_SIZE) / LLGI_SUBBUCKET_SIZE];
   /* The sentinel ftab[nfunc] == text_len > off ends the scan. */
@@ -250,7 +452,9 @@ static const llgi_row *row_at(const llgi_table *t, const llgi_func *f, uint32_t 
 }
 
 int llgi_table_line(const llgi_table *t, uint32_t fi, uint64_t addr, const char **file, uint32_t *line) {
-  if (fi >= t->nfunc || addr < t->text_start || addr - t->text_start >= t->text_len) return 0;
+  int64_t at_fi = llgi_table_findfunc(t, addr);
+  if (at_fi == LLGI_TABLE_REFUSED) return -1;
+  if (at_fi != (int64_t)fi) return 0;
   const llgi_row *row = row_at(t, &t->funcs[fi], (uint32_t)(addr - t->text_start));
   if (!row) return 0;
   *file = t->strings + row->file;
@@ -260,7 +464,7 @@ int llgi_table_line(const llgi_table *t, uint32_t fi, uint64_t addr, const char 
 
 int llgi_table_frames(const llgi_table *t, uint64_t addr, llgi_frame *out, int max) {
   int64_t fi = llgi_table_findfunc(t, addr);
-  if (fi < 0) return 0;
+  if (fi < 0) return fi == LLGI_TABLE_REFUSED ? -1 : 0;
   const llgi_func *f = &t->funcs[fi];
   uint32_t off = (uint32_t)(addr - t->text_start);
   uint64_t entry = llgi_table_entry(t, (uint32_t)fi);

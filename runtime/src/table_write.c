@@ -156,7 +156,7 @@ int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *f
     wr32(table + 44 + 8 * s, counts[s]);
     if (bytes[s]) memcpy(table + offs[s], body[s], bytes[s]);
   }
-  wr32(table + 20, llgi_table_checksum(table + LLGI_TABLE_HEADER_SIZE, total - LLGI_TABLE_HEADER_SIZE));
+  wr32(table + 20, llgi_table_checksum(table + LLGI_TABLE_CHECKSUM_START, total - LLGI_TABLE_CHECKSUM_START));
   *out = table;
   *size = total;
   table = NULL;
