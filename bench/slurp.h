@@ -1,5 +1,6 @@
 /* slurp.h: reads a whole file into an 8-aligned malloc'd buffer (the LLGI
- * table reader wants 4), for the C benchmark harnesses. NULL on failure. */
+ * table reader wants 4) of exactly its size (so ASan sees a read past it),
+ * for the C benchmark and test harnesses. NULL on failure. */
 #ifndef LLGI_BENCH_SLURP_H
 #define LLGI_BENCH_SLURP_H
 

@@ -11,13 +11,12 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { isLlgiError } from '../compiler/errors';
 import { buildTable } from '../compiler/table/build';
-import type { TableModel } from '../compiler/table/model';
-import { writeTable } from '../compiler/table/write';
 import { CHECKSUM_START, HEADER_SIZE, H, tableChecksum } from '../compiler/table/format';
 import { buildSums } from '../compiler/embed/sums';
 import { native, type NativeTable } from '../lib/native';
 import { compile } from '../compiler/toolchain/cc';
 import { symFixture } from './helpers/fixtures';
+import { manyChunkTable } from './helpers/tables';
 import { testWith, tools } from './helpers/tools';
 
 const ROOT = path.join(__dirname, '..');
@@ -68,7 +67,7 @@ testWith(['gcc'], 'mutated tables: the C reader (ASan, UBSan) rejects them or an
   const probe = compile({
     compiler: tools.gcc!, kind: 'exe', name: 'table_probe', replaceFlags: true,
     sources: [path.join(ROOT, 'test', 'c', 'table_probe.c'), path.join(ROOT, 'runtime', 'src', 'table.c')],
-    flags: ['-std=c11', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', `-I${path.join(ROOT, 'runtime', 'include')}`],
+    flags: ['-std=c11', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Wextra', '-Werror', `-I${path.join(ROOT, 'runtime', 'include')}`, `-I${path.join(ROOT, 'bench')}`],
   });
   const maxDepth = new (native().Table)(table).info().maxDepth;
   const mutants = fc.sample(mutation(table.length), { numRuns: 1500, seed: SEED }).map((m) => mutateTable(table, m));
@@ -129,28 +128,6 @@ function allFrames(tb: NativeTable, addrs: BigUint64Array): Uint32Array | string
   } catch (e) {
     return String((e as { code?: string }).code);
   }
-}
-
-/**
- * A table of many chunks: 300 functions of 48 bytes (4 buckets of text), each
- * with three lines, every 5th with a two-deep inline chain.
- */
-function manyChunkTable(): Buffer {
-  const nodes: TableModel['nodes'] = [];
-  const funcs: TableModel['funcs'] = Array.from({ length: 300 }, (_, i) => {
-    const entry = 0x1000 + 48 * i;
-    const paints = [];
-    if (i % 5 === 0) {
-      nodes.push({ parent: -1, name: `outer_inl_${i}`, callFile: `src/f${i % 7}.c`, callLine: i + 1 });
-      nodes.push({ parent: nodes.length - 1, name: `inner_inl_${i}`, callFile: `src/inl${i % 3}.h`, callLine: 2 * i + 1 });
-      paints.push({ pc: entry + 16, node: nodes.length - 1 }, { pc: entry + 32, node: -1 });
-    }
-    return {
-      entry, size: 40, name: `function_number_${i}`, fromSymtab: true, fromDwarf: true, declFile: `src/f${i % 7}.c`, declLine: 10 * i,
-      lines: [0, 16, 32].map((d, k) => ({ pc: entry + d, file: `src/f${i % 7}.c`, line: 10 * i + k })), paints,
-    };
-  });
-  return writeTable({ textStart: 0x1000, textEnd: 0x1000 + 48 * 300, funcs, nodes });
 }
 
 test('mutated embedded tables at first use: LLGI_TABLE_INVALID (at adoption or at the first lookup that meets the damage, and every lookup after it), or the clean answers', (t) => {

@@ -142,7 +142,7 @@ typedef struct llgi_table {
   uint32_t strings_size;
   uint32_t max_depth;   /* deepest inline chain + 1 (frames one pc can expand to) */
   /* First-use validation; all NULL / 0 for a table adopted whole. */
-  uint8_t *units;       /* per bucket: 0 unchecked, 1 valid, 2 refused */
+  uint8_t *units;       /* per bucket: 0 unchecked, 1 valid */
   uint8_t *chunks;      /* per 4 KiB chunk of the table: 0 unchecked, 1 valid */
   uint8_t *pages;       /* per page of chunk sums: 0 unchecked, 1 valid */
   const uint32_t *sums; /* chunk checksums */

@@ -113,10 +113,8 @@ static int chunk_ok(const llgi_table *t, uint32_t k) {
   return 1;
 }
 
-/* Bytes [p, p+n) have passed a checksum: always after whole adoption (the
- * header checksum covered them); at first use, once their chunks have. */
-static int need(const llgi_table *t, const void *p, size_t n, llgi_table_error *e) {
-  if (!t->chunks || n == 0) return 0;
+/* At first use: bytes [p, p+n) pass once their chunks have. */
+__attribute__((noinline)) static int need_chunks(const llgi_table *t, const void *p, size_t n, llgi_table_error *e) {
   uint64_t off = (uint64_t)((const uint8_t *)p - t->base);
   for (uint64_t k = off / LLGI_SUMS_CHUNK; k <= (off + n - 1) / LLGI_SUMS_CHUNK; k++)
     if (__atomic_load_n(&t->chunks[k], RLX) != 1 && !chunk_ok(t, (uint32_t)k))
@@ -124,22 +122,31 @@ static int need(const llgi_table *t, const void *p, size_t n, llgi_table_error *
   return 0;
 }
 
+/* Bytes [p, p+n) have passed a checksum: always after whole adoption (the
+ * header checksum covered them), so whole validation pays one test here. */
+__attribute__((always_inline)) static inline int need(const llgi_table *t, const void *p, size_t n, llgi_table_error *e) {
+  return t->chunks && n ? need_chunks(t, p, n, e) : 0;
+}
+
 /* A string reference must be LLGI_NONE (when allowed) or inside the string
  * table. Whole adoption checked that the table's last byte is NUL, so every
  * in-range offset starts a C string; at first use the string's own bytes,
  * up to its NUL, are checked instead. */
-static int check_string(const llgi_table *t, uint32_t off, int none_ok, const char *what, uint64_t where,
-                        llgi_table_error *e) {
+__attribute__((noinline)) static int string_chunks(const llgi_table *t, uint32_t off, uint64_t where, llgi_table_error *e) {
+  const char *s = t->strings + off;
+  const char *z = memchr(s, 0, t->strings_size - off);
+  if (!z) BAD("string runs past the string table", where);
+  return need_chunks(t, s, (size_t)(z - s) + 1, e);
+}
+
+__attribute__((always_inline)) static inline int check_string(const llgi_table *t, uint32_t off, int none_ok, const char *what,
+                                                              uint64_t where, llgi_table_error *e) {
   if (off == LLGI_NONE) {
     if (none_ok) return 0;
     BAD(what, where);
   }
   if (off >= t->strings_size) BAD(what, where);
-  if (!t->chunks) return 0;
-  const char *s = t->strings + off;
-  const char *z = memchr(s, 0, t->strings_size - off);
-  if (!z) BAD("string runs past the string table", where);
-  return need(t, s, (size_t)(z - s) + 1, e);
+  return t->chunks ? string_chunks(t, off, where, e) : 0;
 }
 
 /* Checks one function's rows or paints: a run inside its array. */
@@ -372,12 +379,12 @@ static int check_unit(const llgi_table *t, uint32_t bi, llgi_table_error *e) {
   return check_bucket(t, bi, &k, e);
 }
 
-/* Records the first failure and refuses every bucket. */
+/* Records the first failure; `failed` becoming non-zero refuses every
+ * bucket, since every lookup tests it. */
 static int refuse(const llgi_table *t, const llgi_table_error *e) {
   uint32_t expect = 0;
   if (__atomic_compare_exchange_n(&t->lazy->failed, &expect, 1, 0, __ATOMIC_ACQ_REL, RLX)) {
     t->lazy->failure = *e;
-    for (uint32_t b = 0; b < t->nbuckets; b++) __atomic_store_n(&t->units[b], 2, RLX);
     __atomic_store_n(&t->lazy->failed, 2, __ATOMIC_RELEASE);
   }
   return -1;
@@ -385,20 +392,19 @@ static int refuse(const llgi_table *t, const llgi_table_error *e) {
 
 /* Out of line: taken once per bucket, and on every lookup once refused. */
 __attribute__((noinline, cold)) static int prepare(const llgi_table *t, uint32_t bi) {
-  if (__atomic_load_n(&t->lazy->failed, __ATOMIC_ACQUIRE)) return -1;
+  if (__atomic_load_n(&t->lazy->failed, RLX)) return -1;
   llgi_table_error e;
   if (check_unit(t, bi, &e)) return refuse(t, &e);
   __atomic_store_n(&t->units[bi], 1, RLX);
-  /* A refusal that raced with this validation wins. */
-  if (__atomic_load_n(&t->lazy->failed, __ATOMIC_ACQUIRE)) {
-    __atomic_store_n(&t->units[bi], 2, RLX);
-    return -1;
-  }
   return 0;
 }
 
+/* A bucket may be read once validated, unless the table has been refused
+ * meanwhile. A thread that has seen `failed` set never sees it clear again
+ * (coherence of one location), so once refused, refused for good. */
 static inline int ready(const llgi_table *t, uint32_t bi) {
-  return !t->units || __atomic_load_n(&t->units[bi], RLX) == 1 || prepare(t, bi) == 0;
+  return !t->units || (__atomic_load_n(&t->units[bi], RLX) == 1 && !__atomic_load_n(&t->lazy->failed, RLX)) ||
+         prepare(t, bi) == 0;
 }
 
 int llgi_table_validate_all(const llgi_table *t) {

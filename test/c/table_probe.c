@@ -11,30 +11,14 @@
  * adoption) or "refused <what>" (by a lookup, at first use; every lookup
  * after it must be refused too).
  */
+#define _POSIX_C_SOURCE 200809L /* posix_memalign (slurp.h) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "llgi_table.h"
-
-static void *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  /* Exactly n bytes (rounded up to the alignment aligned_alloc needs), so
-   * ASan sees any read past the table's end. */
-  void *buf = aligned_alloc(8, n ? (((size_t)n + 7) & ~(size_t)7) : 8);
-  if (buf && n && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *size = (size_t)n;
-  return buf;
-}
+#include "slurp.h" /* bench/slurp.h */
 
 /* Looks up every address; 0, or -1 at the first refusal (then checks that
  * the next lookups are refused as well). */
@@ -69,8 +53,8 @@ int main(int argc, char **argv) {
     char *sums_path = strchr(argv[i], '+');
     if (sums_path) *sums_path++ = 0;
     size_t size = 0, sums_size = 0;
-    void *buf = read_file(argv[i], &size);
-    void *sums = sums_path ? read_file(sums_path, &sums_size) : NULL;
+    void *buf = slurp(argv[i], &size);
+    void *sums = sums_path ? slurp(sums_path, &sums_size) : NULL;
     if (!buf || (sums_path && !sums)) {
       printf("unreadable\n");
       free(buf);
