@@ -5,7 +5,7 @@ import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 export interface NativeTable {
   /** Words written to out, or -(words needed) when out is too small. */
   frames(addrs: BigUint64Array, count: number, returnAddresses: boolean, out: Uint32Array): number;
-  /** Function index at addr, or -1 outside the table. */
+  /** Function index at addr, or -1 outside the table; throws (code LLGI_TABLE_INVALID) once a table adopted at first use is refused. */
   findFunc(addr: bigint): number;
   /** firstUse: adopted with a checksum index, validated per bucket by the first lookup in it. */
   info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number; firstUse: boolean };

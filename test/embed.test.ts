@@ -266,6 +266,22 @@ for (const cc of COMPILERS) {
     expectError(t, () => postlink(path.join(tmp, 'no-such.so')), 'LLGI_IO', 'missing file');
   });
 
+  testWith([ccTool(cc)], `${cc}: a reservation with room for the table but not its checksum index: postlink writes the table alone and warns; load() validates it whole`, (t) => {
+    // The table's size does not depend on the reservation's (same functions, rows and strings).
+    const need = expectedTable(reservedChain(cc, 64)).length;
+    const so = copy(reservedChain(cc, need));
+    t.is(expectedTable(so).length, need);
+    const res = postlink(so);
+    t.is(res.tableBytes, need);
+    t.is(res.sumsBytes, 0);
+    t.true(res.report.warnings.some((w) => /no room for the checksum index/.test(w)), res.report.warnings.join('\n'));
+    const m = load(so);
+    t.is(m.tableSource, 'embedded');
+    t.is(m.tableValidation, 'load', 'no index: validated whole at load');
+    checkChain(t, m, 'no index');
+    m.close();
+  });
+
   testWith([ccTool(cc)], `${cc}: an executable with a reservation runs and prints the same after postlink`, (t) => {
     const exe = copy(buildReserved(cc, [path.join(FIXTURES, 'embed', 'hello.c')], { bytes: RESERVE, kind: 'exe' }), 'hello');
     const want = 'fib(20)=6765 square(7)=49\n';
@@ -332,6 +348,8 @@ for (const cc of COMPILERS) {
     const at = sec('rows') + rowStart * ELEM_SIZE.rows + 8;
     t.true(at >= SUMS_CHUNK, 'past the first chunk (checked at load)');
     const before = modules().map((m) => m.path);
+    t.throws(() => load(so, { validate: 'lazy' as never }), { code: 'LLGI_BAD_ARGUMENT', message: /'first-use' or 'load'/ });
+    t.deepEqual(modules().map((m) => m.path), before, 'a bad option loads nothing');
     const bad = copy(so, 'bad.so');
     const b = Buffer.from(d);
     b[res.reservation.offset + at] ^= 1;
@@ -345,6 +363,16 @@ for (const cc of COMPILERS) {
     expectError(t, () => funcForPC(entries[0] + m.base), 'LLGI_TABLE_INVALID', 'refused for good: any later lookup');
     expectError(t, () => callersFrames([entries[0] + m.base + 1n]), 'LLGI_TABLE_INVALID', 'callersFrames too');
     m.close();
+    // A chunk sum damaged in the index: its page of sums fails at first use.
+    const badSum = copy(so, 'badsum.so');
+    const b2 = Buffer.from(d);
+    const xAt = res.reservation.offset + Math.ceil(res.tableBytes / 8) * 8;
+    b2[xAt + res.sumsBytes - 2] ^= 1; // the last chunk's sum (one page: the page sum covers it)
+    fs.writeFileSync(badSum, b2);
+    const ms = load(badSum);
+    const e2 = expectError(t, () => callersFrames(entries.map((x) => x + ms.base)), 'LLGI_TABLE_INVALID', 'a lookup needing a chunk of that page');
+    t.regex(e2?.message ?? '', /checksum index page fails its page sum/);
+    ms.close();
     mb.close();
     // The process is fine: the good file loads and answers.
     const ok = load(copy(so));

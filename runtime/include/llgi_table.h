@@ -108,7 +108,9 @@ typedef struct llgi_node {
 } llgi_node;            /* 16 bytes */
 
 /* Why a table was refused. `what` is a static string; `offset` the byte
- * offset in the buffer where the problem was found. */
+ * offset in the buffer where the problem was found (for a problem in a
+ * checksum index: the table's size + the offset in the index, as if the
+ * index followed the table directly). */
 typedef struct llgi_table_error {
   const char *what;
   uint64_t offset;

@@ -99,26 +99,27 @@ static uint64_t at(const llgi_table *t, const void *arr, uint64_t i, uint64_t el
   return (uint64_t)((const uint8_t *)arr - t->base) + i * elem;
 }
 
-/* A lazily adopted table's chunk k against its sum (its page of sums first). */
-static int chunk_ok(const llgi_table *t, uint32_t k) {
+/* A lazily adopted table's chunk k against its sum, after the page of sums
+ * that holds it against its page sum. */
+static int check_chunk(const llgi_table *t, uint32_t k, llgi_table_error *e) {
   uint32_t p = k / LLGI_SUMS_PAGE;
   if (__atomic_load_n(&t->pages[p], RLX) != 1) {
     uint32_t first = p * LLGI_SUMS_PAGE, n = t->nchunks - first < LLGI_SUMS_PAGE ? t->nchunks - first : LLGI_SUMS_PAGE;
-    if (llgi_table_checksum((const uint8_t *)(t->sums + first), 4 * (size_t)n) != t->tops[p]) return 0;
+    if (llgi_table_checksum((const uint8_t *)(t->sums + first), 4 * (size_t)n) != t->tops[p])
+      BAD("checksum index page fails its page sum", t->size + LLGI_SUMS_HEADER_SIZE + 4 * ((uint64_t)t->npages + first));
     __atomic_store_n(&t->pages[p], 1, RLX);
   }
   size_t lo = (size_t)k * LLGI_SUMS_CHUNK, n = t->size - lo < LLGI_SUMS_CHUNK ? t->size - lo : LLGI_SUMS_CHUNK;
-  if (llgi_table_checksum(t->base + lo, n) != t->sums[k]) return 0;
+  if (llgi_table_checksum(t->base + lo, n) != t->sums[k]) BAD("table bytes fail their chunk checksum", lo);
   __atomic_store_n(&t->chunks[k], 1, RLX);
-  return 1;
+  return 0;
 }
 
 /* At first use: bytes [p, p+n) pass once their chunks have. */
 __attribute__((noinline)) static int need_chunks(const llgi_table *t, const void *p, size_t n, llgi_table_error *e) {
   uint64_t off = (uint64_t)((const uint8_t *)p - t->base);
   for (uint64_t k = off / LLGI_SUMS_CHUNK; k <= (off + n - 1) / LLGI_SUMS_CHUNK; k++)
-    if (__atomic_load_n(&t->chunks[k], RLX) != 1 && !chunk_ok(t, (uint32_t)k))
-      BAD("table bytes fail their chunk checksum", k * LLGI_SUMS_CHUNK);
+    if (__atomic_load_n(&t->chunks[k], RLX) != 1 && check_chunk(t, (uint32_t)k, e)) return -1;
   return 0;
 }
 
@@ -312,7 +313,7 @@ int64_t llgi_table_adopt_lazy(llgi_table *t, const void *data, size_t size, cons
   llgi_table_error scratch, *e = err ? err : &scratch;
   const uint8_t *b = (const uint8_t *)data, *x = (const uint8_t *)sums;
   if (check_layout(t, b, size, e)) REJECT(e->what, e->offset);
-  /* The index's offsets are reported past the table's last byte. */
+  /* Offsets in the index are reported as table size + offset in the index. */
   uint64_t xo = size;
   if (!x || ((uintptr_t)x & 3)) REJECT("checksum index is not 4-byte aligned", xo);
   if (sums_size < LLGI_SUMS_HEADER_SIZE) REJECT("checksum index shorter than its header", xo + sums_size);
