@@ -132,6 +132,11 @@ typedef struct llgi_table {
   uint32_t nfunc;
   const uint32_t *ftab; /* nfunc + 1 entry offsets; ftab[nfunc] == text_len */
   const llgi_bucket *buckets;
+  /* First-use validation (NULL for a table adopted whole): per bucket, 0
+   * unchecked, 1 valid; and the shared refusal state. Beside what findfunc
+   * reads, in the struct's first 64 bytes. */
+  uint8_t *units;
+  llgi_table_lazy *lazy;
   uint32_t nbuckets;
   const llgi_func *funcs;
   const llgi_row *rows;
@@ -143,15 +148,13 @@ typedef struct llgi_table {
   const char *strings;
   uint32_t strings_size;
   uint32_t max_depth;   /* deepest inline chain + 1 (frames one pc can expand to) */
-  /* First-use validation; all NULL / 0 for a table adopted whole. */
-  uint8_t *units;       /* per bucket: 0 unchecked, 1 valid */
+  /* More first-use validation state; all NULL / 0 for a table adopted whole. */
   uint8_t *chunks;      /* per 4 KiB chunk of the table: 0 unchecked, 1 valid */
   uint8_t *pages;       /* per page of chunk sums: 0 unchecked, 1 valid */
   const uint32_t *sums; /* chunk checksums */
   const uint32_t *tops; /* page checksums */
   uint32_t nchunks;
   uint32_t npages;
-  llgi_table_lazy *lazy;
 } llgi_table;
 
 /*

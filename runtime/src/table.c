@@ -26,6 +26,8 @@ _Static_assert(sizeof(llgi_func) == 44, "func layout");
 _Static_assert(sizeof(llgi_row) == 12, "row layout");
 _Static_assert(sizeof(llgi_paint) == 8, "paint layout");
 _Static_assert(sizeof(llgi_node) == 16, "node layout");
+/* findfunc reads one cache line of the struct, first-use gate included. */
+_Static_assert(__builtin_offsetof(llgi_table, lazy) + sizeof(void *) <= 64, "findfunc fields in the first 64 bytes");
 
 /* Header field offsets (docs/table-format.md, "Header"). */
 enum {
