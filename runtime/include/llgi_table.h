@@ -58,6 +58,13 @@ extern "C" {
 #define LLGI_SUMS_HEADER_SIZE 32u
 #define LLGI_SUMS_CHUNK 4096u
 #define LLGI_SUMS_PAGE 1024u
+/* The checksum index of a `table_size`-byte table: its chunk and page
+ * counts, and its length in bytes (which follows from the table's size alone). */
+static inline uint64_t llgi_sums_size(uint64_t table_size, uint64_t *nchunks, uint64_t *npages) {
+  *nchunks = (table_size + LLGI_SUMS_CHUNK - 1) / LLGI_SUMS_CHUNK;
+  *npages = (*nchunks + LLGI_SUMS_PAGE - 1) / LLGI_SUMS_PAGE;
+  return LLGI_SUMS_HEADER_SIZE + 4 * (*npages + *nchunks);
+}
 /* What a lookup returns when a lazily adopted table has been refused. */
 #define LLGI_TABLE_REFUSED (-2)
 

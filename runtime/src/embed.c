@@ -79,9 +79,7 @@ int llgi_embed_sums(const uint8_t *desc, size_t descsz, size_t size, const void 
   if (zero == 8) return 0;
   if (memcmp(desc + at, LLGI_SUMS_MAGIC, 8) != 0)
     return fail(err, "the bytes after the embedded table are neither zero nor a checksum index", at);
-  size_t nchunks = (size + LLGI_SUMS_CHUNK - 1) / LLGI_SUMS_CHUNK;
-  size_t npages = (nchunks + LLGI_SUMS_PAGE - 1) / LLGI_SUMS_PAGE;
-  size_t len = LLGI_SUMS_HEADER_SIZE + 4 * (npages + nchunks);
+  uint64_t nchunks, npages, len = llgi_sums_size(size, &nchunks, &npages);
   if (len > descsz - at) return fail(err, "the checksum index runs past the note descriptor", at);
   *sums = desc + at;
   *sums_size = len;

@@ -203,9 +203,11 @@ static int check_func(const llgi_table *t, uint32_t i, uint32_t *max_depth, llgi
       BAD("inline paint outside its function or out of order", at(t, pt, 0, 1));
     if (pt->node == LLGI_NONE) continue;
     if (pt->node >= t->nnodes) BAD("inline paint names a missing node", at(t, pt, 0, 1));
+    /* Whole adoption checked every node before any function; at first use
+     * each node of the chain is checked before its parent is followed. */
     uint32_t depth = 1;
     for (uint32_t n = pt->node; n != LLGI_NONE; n = t->nodes[n].parent, depth++)
-      if (check_node(t, n, e)) return -1;
+      if (t->chunks && check_node(t, n, e)) return -1;
     if (t->chunks && depth > t->max_depth) BAD("inline chain deeper than the checksum index says", at(t, pt, 0, 1));
     if (depth > *max_depth) *max_depth = depth;
   }
@@ -320,9 +322,7 @@ int64_t llgi_table_adopt_lazy(llgi_table *t, const void *data, size_t size, cons
   if (!x || ((uintptr_t)x & 3)) REJECT("checksum index is not 4-byte aligned", xo);
   if (sums_size < LLGI_SUMS_HEADER_SIZE) REJECT("checksum index shorter than its header", xo + sums_size);
   if (memcmp(x + X_MAGIC, LLGI_SUMS_MAGIC, 8) != 0) REJECT("bad checksum index magic", xo + X_MAGIC);
-  uint64_t nchunks = (size + LLGI_SUMS_CHUNK - 1) / LLGI_SUMS_CHUNK;
-  uint64_t npages = (nchunks + LLGI_SUMS_PAGE - 1) / LLGI_SUMS_PAGE;
-  uint64_t need_bytes = LLGI_SUMS_HEADER_SIZE + 4 * (npages + nchunks);
+  uint64_t nchunks, npages, need_bytes = llgi_sums_size(size, &nchunks, &npages);
   if (rd32(x + X_CHUNK) != LLGI_SUMS_CHUNK) REJECT("checksum index chunk size is not 4096", xo + X_CHUNK);
   if (rd32(x + X_NCHUNKS) != nchunks) REJECT("checksum index chunk count does not cover the table", xo + X_NCHUNKS);
   if (rd32(x + X_TABLE_SIZE) != size) REJECT("checksum index is for a table of another size", xo + X_TABLE_SIZE);
