@@ -67,7 +67,7 @@ function main() {
   // Every runtime source: the walk's dependencies grow (stackmap.c), and the runtime is plain C.
   const rtSrc = fs.readdirSync(path.join(RT, 'src')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(RT, 'src', f));
   const walkSrc = [path.join(__dirname, 'live-walk.c'), ...rtSrc];
-  // Linking libunwind changes glibc's backtrace() (ecosystem.md §5; here it
+  // Linking libunwind changes glibc's backtrace() (bench/README.md; here it
   // then runs at libunwind's speed), so libunwind gets its own binary; ours
   // runs in both and its best counts. compile() puts flags before the
   // sources, hence --no-as-needed: nothing needs libunwind yet at that point.

@@ -9,7 +9,8 @@ export type LlgiErrorCode =
   | 'LLGI_ELF_CORRUPT' // inconsistent ELF structure (bad string index, entsize, ...)
   | 'LLGI_DWARF_CORRUPT' // a DWARF section could not be decoded
   | 'LLGI_TABLE_INVALID' // an LLGI table failed validation in the C reader
-  | 'LLGI_LLGO_INVALID' // llgo's funcinfo tables or sections are inconsistent (shared/spec/llgo-contract.md)
+  | 'LLGI_LLGO_INVALID' // llgo's funcinfo tables or sections are inconsistent (docs/llgo-format.md)
+  | 'LLGI_LLGO_SIDECAR_MISSING' // an executable built with -pclntab=external has no <exe>.pclntab beside it (docs/llgo.md)
   | 'LLGI_TABLE_TOO_LARGE' // a table would exceed the format's 32-bit offsets
   | 'LLGI_EMBED_MISSING' // a binary has no reserved .note.llgi table note (docs/embedding.md)
   | 'LLGI_EMBED_TOO_SMALL' // the reserved note is smaller than the table (docs/embedding.md)

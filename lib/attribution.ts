@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { LlgiError } from '../compiler/errors';
 import { byFunction, byLine, type MemProfileRecord, type Totals } from './memprofile';
 import { scaleHeapSample } from './pprof';
+import { stackView, type StackView } from './shown';
 
 /** What a key is expected to have allocated; fields left out are not checked. */
 export interface ExpectedAllocations {
@@ -18,6 +19,12 @@ export interface ExpectedAllocations {
 export interface ExpectOptions {
   /** Count a record for the allocating frame only (default) or for every frame on its stack. */
   frame?: 'innermost' | 'any';
+  /**
+   * Which frames of a stack count: 'shown' (default) hides leading allocation
+   * plumbing (llgo's runtime, malloc, operator new, ...; lib/shown.ts), so the
+   * allocating frame is the user's line; 'raw' uses every frame.
+   */
+  stack?: StackView;
   /**
    * Compare estimates instead of raw sample counts: each key's summed counts
    * are scaled with scaleHeapSample at this rate (as gc's heapsampling test does).
@@ -78,8 +85,8 @@ function sum(into: Totals, t: Totals): void {
  * other key is a function name. With opts.rate, the sums are scaled estimates.
  */
 export function allocationsBy(records: MemProfileRecord[], keys: string[], opts: ExpectOptions = {}): Record<string, ExpectedAllocations> {
-  const lines = byLine(records, { frame: opts.frame });
-  const funcs = byFunction(records, { frame: opts.frame });
+  const lines = byLine(records, { frame: opts.frame, stack: opts.stack });
+  const funcs = byFunction(records, { frame: opts.frame, stack: opts.stack });
   const out: Record<string, ExpectedAllocations> = {};
   for (const key of keys) {
     const t: Totals = { allocObjects: 0, allocBytes: 0, inUseObjects: 0, inUseBytes: 0 };
@@ -128,7 +135,8 @@ export function expectAllocations(records: MemProfileRecord[], expected: Record<
   const bad = rows.filter((r) => !r.ok).length;
   if (!bad) return;
   const how = `${opts.rate !== undefined ? `estimates at rate ${opts.rate}` : 'raw sample counts'}` +
-    `${tol ? `, tolerance ${tol * 100}%` : ''}, ${opts.frame === 'any' ? 'any frame' : 'allocating frame'}`;
+    `${tol ? `, tolerance ${tol * 100}%` : ''}, ${opts.frame === 'any' ? 'any frame' : 'allocating frame'}` +
+    `${stackView(opts.stack) === 'raw' ? ', raw stacks' : ''}`;
   const table = [['key', 'field', 'want', 'got', ''], ...rows.map((r) => [r.key, r.field, String(r.want), String(r.got), r.ok ? '' : '<- differs'])];
   const w = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const text = table.map((row) => row.map((c, i) => (i === 2 || i === 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n  ');

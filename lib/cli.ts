@@ -22,6 +22,8 @@ commands:
       -r, --return-addresses     treat addresses as return addresses (look up addr-1)
       --strict                   fail on corrupt DWARF or llgo tables instead of answering from symbols
       --gc-names                 print gc's spelling of llgo names (docs/llgo.md)
+      --pclntab FILE             llgo's LLGOPCL1 sidecar of an executable built with -pclntab=external
+                                 (default: <binary>.pclntab when the binary needs one)
   profile <module.so> --call <fn> heap profile of one call into a module (docs/memprofile.md)
       --arg N                    an int argument (repeat for more): fn is int (int, ...);
                                  without --arg, fn is void (void)
@@ -59,12 +61,13 @@ function symbolizeCommand(argv: string[]): void {
       'return-addresses': { type: 'boolean', short: 'r' },
       strict: { type: 'boolean' },
       'gc-names': { type: 'boolean' },
+      pclntab: { type: 'string' },
     },
   });
   const [binary, ...words] = positionals;
   if (!binary) throw new UsageError('symbolize needs a binary');
   const addrs = words.length ? words : fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
-  const sym = Symbolizer.open(binary, { strict: values.strict });
+  const sym = Symbolizer.open(binary, { strict: values.strict, llgoSidecar: values.pclntab });
   for (const w of sym.report?.warnings ?? []) process.stderr.write(`llgo-introspect: warning: ${w}\n`);
   const results = sym.symbolize(addrs, { returnAddresses: values['return-addresses'] });
   if (values.json) {

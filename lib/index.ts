@@ -12,9 +12,13 @@ export { buildLlgoFixture, type LlgoFixtureRequest, type LlgoFixture } from '../
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
 export type { TableSource, TableChoice, Validation } from './table-cache';
 export {
-  setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction,
-  type MemProfileRecord, type Totals,
+  setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction, recordFrames,
+  type MemProfileRecord, type RecordViewOptions, type Totals,
 } from './memprofile';
+export {
+  isAllocationPlumbing, shownFrames, trimAllocationStack, GC_RUNTIME_PREFIXES, LLGO_RUNTIME_PREFIXES, C_ALLOCATORS,
+  type StackView, type TrimmedStack,
+} from './shown';
 export {
   writeHeapProfile, heapProfile, scaleHeapSample, topLines, formatTopLines,
   type HeapProfileOptions, type TopLine,

@@ -36,6 +36,19 @@ export interface LoadOptions {
    * older postlink), cached and built tables are always validated at load.
    */
   validate?: Validation;
+  /**
+   * An llgo c-shared library's package initialisation, `main.init`, must run
+   * before any export is called (docs/llgo.md, "c-shared libraries in
+   * Node"). Current llgo runs it from the library's own ELF constructor,
+   * inside dlopen; older llgo leaves it to the host. 'auto' (default): when
+   * llgo's init guard says it has not run yet, load() calls `main.init`,
+   * once, on this thread's own stack (as Module.call), after the module is
+   * registered and interposed, so its allocations are profiled. true: the
+   * same, but the module must be an llgo c-shared library
+   * (LLGI_BAD_ARGUMENT otherwise). false: leave it to the caller
+   * (`m.call('main.init')`; llgo's guard makes a second call a no-op).
+   */
+  init?: 'auto' | boolean;
 }
 
 /** A frame of a live stack: gc's runtime.Frame plus the module it is in. */
@@ -94,6 +107,13 @@ export class Module {
   readonly tableValidation: Validation;
   /** True when the module's hook table was found and filled (it includes llgi_module.h). */
   readonly hooks: boolean;
+  /**
+   * For an llgo c-shared library, who ran its package initialisation by the
+   * time load() returned: 'constructor' (the library's own, inside dlopen),
+   * 'load' (LoadOptions.init), or null when it has not run (init: false);
+   * undefined for other modules.
+   */
+  llgoInit: 'constructor' | 'load' | null | undefined = undefined;
   /** @internal the dlopen handle (dlopen returns the same one for an image already loaded) */
   readonly handle: bigint;
   private readonly slots: number[];
@@ -247,6 +267,9 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   if (opts.validate !== undefined && !['first-use', 'load'].includes(opts.validate)) {
     throw new LlgiError('LLGI_BAD_ARGUMENT', `load option validate must be 'first-use' or 'load', got ${JSON.stringify(opts.validate)}`);
   }
+  if (opts.init !== undefined && !['auto', true, false].includes(opts.init)) {
+    throw new LlgiError('LLGI_BAD_ARGUMENT', `load option init must be 'auto', true or false, got ${JSON.stringify(opts.init)}`);
+  }
   // Typed errors for what dlopen would only describe in a string. Only the
   // ELF and program headers are read here (a segment past the end of the
   // file would fault when mapped); the whole file is read only when the table
@@ -272,11 +295,30 @@ export function load(file: string, opts: LoadOptions = {}): Module {
   open.push(m);
   try {
     m.setInterposed(native().mprofRate() !== 0);
+    runLlgoInit(m, opts.init ?? 'auto');
   } catch (e) {
     m.close(); // nothing stays registered
     throw e;
   }
   return m;
+}
+
+/** llgo's package initialisation entry of a c-shared library. */
+const LLGO_INIT = 'main.init';
+
+/** LoadOptions.init: runs main.init of an llgo c-shared library unless its guard says it ran. */
+function runLlgoInit(m: Module, init: 'auto' | boolean): void {
+  const done = m.symbol(LLGO_INIT) !== null ? native().llgoInitDone(m.handle) : null;
+  if (done === null) {
+    if (init === true) throw new LlgiError('LLGI_BAD_ARGUMENT', `${m.path} is not an llgo c-shared library (no ${LLGO_INIT} and main.init$guard): load option init: true cannot run it`);
+    return;
+  }
+  if (done) m.llgoInit = 'constructor';
+  else if (init === false) m.llgoInit = null;
+  else {
+    m.call(LLGO_INIT);
+    m.llgoInit = 'load';
+  }
 }
 
 /** The open modules, in load order. */

@@ -4,6 +4,7 @@
 import { LlgiError } from '../compiler/errors';
 import { callersFrames, modules, type LiveFrame } from './live';
 import { native } from './native';
+import { stackView, trimAllocationStack, type StackView, type TrimmedStack } from './shown';
 
 /** gc's runtime.MemProfileRecord; counts are raw samples (unscale with scaleHeapSample). */
 export interface MemProfileRecord {
@@ -15,10 +16,31 @@ export interface MemProfileRecord {
   inUseObjects: number;
   /** The size the samples of this record were taken at (records are keyed by stack and size). */
   size: number;
-  /** Return addresses, innermost first (at most 32, as gc). */
+  /** Return addresses, innermost first (at most 32, as gc): the raw stack, as gc's MemProfileRecord.Stack(). */
   stack: bigint[];
-  /** The stack symbolized with gc's CallersFrames rules. */
+  /**
+   * The shown frames: the stack symbolized with gc's CallersFrames rules, its
+   * leading allocation plumbing (llgo's runtime, malloc, operator new, ...)
+   * hidden as gc's runtime/pprof hides leading runtime frames (lib/shown.ts).
+   */
   frames(): LiveFrame[];
+  /** Every frame of the stack, plumbing included (gc's CallersFrames over `stack`). */
+  rawFrames(): LiveFrame[];
+  /** The raw pcs from the physical frame holding the first shown frame on (what the pprof output writes). */
+  shownStack(): bigint[];
+}
+
+/** Which records' frames the summaries use (see MemProfileRecord.frames / rawFrames). */
+export interface RecordViewOptions {
+  /** Count a record for its allocating frame only (default) or for every frame on its stack. */
+  frame?: 'innermost' | 'any';
+  /** 'shown' (default): leading allocation plumbing hidden; 'raw': every frame. */
+  stack?: StackView;
+}
+
+/** A record's frames in `view` (checked: 'shown' or 'raw'). */
+export function recordFrames(r: MemProfileRecord, view: StackView | undefined): LiveFrame[] {
+  return stackView(view) === 'raw' ? r.rawFrames() : r.frames();
 }
 
 function checkRate(n: number): number {
@@ -76,10 +98,21 @@ export function memProfile(opts: { inuseZero?: boolean } = {}): MemProfileRecord
       inUseObjects: allocObjects - freeObjects,
       inUseBytes: allocBytes - freeBytes,
       stack,
-      frames: () => callersFrames(stack),
+      ...views(stack),
     });
   }
   return out;
+}
+
+/** The record's frame views, symbolized once on first use. */
+function views(stack: bigint[]): Pick<MemProfileRecord, 'frames' | 'rawFrames' | 'shownStack'> {
+  let t: TrimmedStack | undefined;
+  const trimmed = () => (t ??= trimAllocationStack(stack));
+  return {
+    frames: () => [...trimmed().frames],
+    rawFrames: () => (t ? [...t.rawFrames] : callersFrames(stack)),
+    shownStack: () => [...trimmed().stack],
+  };
 }
 
 export interface Totals {
@@ -100,12 +133,14 @@ function addTo(map: Map<string, Totals>, key: string, r: MemProfileRecord): void
 
 /**
  * Raw counts per "file:line": of the innermost frame (the allocating line,
- * default), or of every distinct line on the stack ('any').
+ * default), or of every distinct line on the stack ('any'). Frames are the
+ * shown ones (leading allocation plumbing hidden) unless opts.stack is 'raw'.
  */
-export function byLine(records: MemProfileRecord[], opts: { frame?: 'innermost' | 'any' } = {}): Map<string, Totals> {
+export function byLine(records: MemProfileRecord[], opts: RecordViewOptions = {}): Map<string, Totals> {
   const map = new Map<string, Totals>();
+  const view = stackView(opts.stack);
   for (const r of records) {
-    const frames = r.frames();
+    const frames = recordFrames(r, view);
     if (!frames.length) continue;
     const keys = opts.frame === 'any' ? new Set(frames.map((f) => `${f.file}:${f.line}`)) : [`${frames[0].file}:${frames[0].line}`];
     for (const k of keys) addTo(map, k, r);
@@ -113,11 +148,12 @@ export function byLine(records: MemProfileRecord[], opts: { frame?: 'innermost' 
   return map;
 }
 
-/** Raw counts per function: the innermost frame's function, or every function on the stack ('any'). */
-export function byFunction(records: MemProfileRecord[], opts: { frame?: 'innermost' | 'any' } = {}): Map<string, Totals> {
+/** Raw counts per function: the innermost frame's function, or every function on the stack ('any'); frames as in byLine. */
+export function byFunction(records: MemProfileRecord[], opts: RecordViewOptions = {}): Map<string, Totals> {
   const map = new Map<string, Totals>();
+  const view = stackView(opts.stack);
   for (const r of records) {
-    const frames = r.frames();
+    const frames = recordFrames(r, view);
     if (!frames.length) continue;
     const keys = opts.frame === 'any' ? new Set(frames.map((f) => f.function)) : [frames[0].function];
     for (const k of keys) addTo(map, k, r);

@@ -41,7 +41,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 10;
+const ABI_VERSION = 11;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -54,6 +54,8 @@ export interface NativeAddon {
   callInt(address: bigint, args: BigInt64Array): bigint;
   /** The LLGI table of an llgo module built from its memory (runtime/include/llgi_llgo.h); null for other modules. */
   llgoTable(handle: bigint): Buffer | null;
+  /** Whether an llgo c-shared library's package initialisation ran (its main.init$guard), null without the guard. */
+  llgoInitDone(handle: bigint): boolean | null;
   register(handle: bigint, base: bigint, ranges: BigUint64Array, table: NativeTable, id: number): { slots: number[]; hooks: boolean };
   unregister(handle: bigint, base: bigint, slots: number[]): void;
   traceBegin(maxPcs: number, maxStacks: number, maxDepth: number): unknown;

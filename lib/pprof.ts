@@ -1,6 +1,6 @@
 // runtime/pprof's heap profile for the records of memProfile(): the gzipped
 // profile.proto that pprof.WriteHeapProfile writes, and the legacy text format
-// of pprof.Lookup("heap").WriteTo(w, 1). gc's rules are shared/spec/gc-semantics.md
+// of pprof.Lookup("heap").WriteTo(w, 1). gc's rules are docs/gc-semantics.md
 // §3; where ours differ, docs/memprofile.md ("pprof output") says why.
 
 import fs from 'node:fs';
@@ -8,7 +8,8 @@ import zlib from 'node:zlib';
 import { Function as PFunction, Label, Location, Mapping, Sample, ValueType } from 'pprof-format';
 import { LlgiError } from '../compiler/errors';
 import { callersFrames, modules, type LiveFrame } from './live';
-import { memProfile, memProfileRate, type MemProfileRecord } from './memprofile';
+import { memProfile, memProfileRate, recordFrames, type MemProfileRecord } from './memprofile';
+import { GOEXIT, stackView, trimAllocationStack, type StackView } from './shown';
 
 export interface HeapProfileOptions {
   /** 'proto' (default): gzipped profile.proto; 'text': gc's legacy text format (debug=1). */
@@ -17,6 +18,12 @@ export interface HeapProfileOptions {
   records?: MemProfileRecord[];
   /** The sampling rate the records were taken at (default: memProfileRate()). */
   rate?: number;
+  /**
+   * 'shown' (default): each stack starts past its leading allocation plumbing,
+   * as gc's runtime/pprof hides leading runtime frames (lib/shown.ts); 'raw':
+   * every frame. The text format's `@` line lists the raw pcs either way, as gc's.
+   */
+  stack?: StackView;
 }
 
 /**
@@ -39,8 +46,9 @@ export function heapProfile(opts: HeapProfileOptions = {}): Buffer {
   if (format !== 'proto' && format !== 'text') throw new LlgiError('LLGI_BAD_ARGUMENT', `unknown heap profile format ${JSON.stringify(format)}: expected 'proto' or 'text'`);
   const rate = opts.rate ?? memProfileRate();
   if (!Number.isSafeInteger(rate)) throw new LlgiError('LLGI_BAD_ARGUMENT', `rate must be an integer, got ${rate}`);
+  const view = stackView(opts.stack);
   const records = opts.records ?? memProfile({ inuseZero: true });
-  return format === 'proto' ? protoProfile(records, rate) : Buffer.from(textProfile(records, rate));
+  return format === 'proto' ? protoProfile(records, rate, view) : Buffer.from(textProfile(records, rate, view));
 }
 
 /**
@@ -142,7 +150,17 @@ function failed(frames: LiveFrame[]): boolean {
   return !f || f.pc === 0n || f.function === '' || f.file === '' || f.file === '?' || f.line === 0;
 }
 
-function protoProfile(records: MemProfileRecord[], rate: number): Buffer {
+/**
+ * The pcs a sample's locations come from and how many leading logical frames
+ * of the first are hidden: gc's writeHeapProto cut, by lib/shown.ts's rule.
+ */
+function sampleStack(r: MemProfileRecord, view: StackView): { pcs: bigint[]; hide: number } {
+  if (view === 'raw') return { pcs: r.stack, hide: 0 };
+  const t = trimAllocationStack(r.stack);
+  return { pcs: t.stack, hide: t.hiddenInline };
+}
+
+function protoProfile(records: MemProfileRecord[], rate: number, view: StackView): Buffer {
   const strings: string[] = [''];
   const index = new Map<string, number>([['', 0]]);
   const str = (s: string): number => {
@@ -164,19 +182,33 @@ function protoProfile(records: MemProfileRecord[], rate: number): Buffer {
   }
 
   const maps: ProcMapping[] = moduleMappings().map((m) => ({ ...m, tried: false, failed: false }));
-  const locations = new Map<bigint, number>(); // leaf pc -> location id
+  const locations = new Map<string, number | null>(); // leaf pc (and hidden inlined frames) -> location id, null: none
   const functions = new Map<string, number>(); // name -> function id (gc keys functions by name)
 
   for (const r of records) {
     const ids: number[] = [];
-    for (const pc of r.stack) {
-      let id = locations.get(pc);
+    const { pcs, hide: hideFirst } = sampleStack(r, view);
+    pcs.forEach((pc, k) => {
+      const hide = k === 0 ? hideFirst : 0;
+      const key = `${pc}/${hide}`;
+      let id = locations.get(key);
       if (id === undefined) {
         // One pc is one physical frame: its logical frames (inlined calls
         // expanded, leaf first) make one location, as gc's merged "deck".
-        const frames = callersFrames([pc]);
+        // The first pc of a trimmed stack drops its hidden inlined plumbing.
+        let frames = callersFrames([pc]).slice(hide);
+        if (view === 'shown') {
+          // gc's allFrames: a pc whose leaf is runtime.goexit makes no
+          // location, and a pc's frames end at runtime.goexit.
+          if (frames[0]?.function === GOEXIT) {
+            locations.set(key, null);
+            return;
+          }
+          const g = frames.findIndex((f) => f.function === GOEXIT);
+          if (g >= 0) frames = frames.slice(0, g + 1);
+        }
         id = locations.size + 1;
-        locations.set(pc, id);
+        locations.set(key, id);
         const newFuncs: PFunction[] = [];
         const lines = frames.map((f) => {
           let fid = functions.get(f.function);
@@ -197,8 +229,8 @@ function protoProfile(records: MemProfileRecord[], rate: number): Buffer {
         pb.message(F.location, new Location({ id, address, line: lines, mappingId: mi + 1 }));
         for (const f of newFuncs) pb.message(F.function, f);
       }
-      ids.push(id);
-    }
+      if (id !== null) ids.push(id);
+    });
     const [ao, ab] = scaleHeapSample(r.allocObjects, r.allocBytes, rate);
     const [io, ib] = scaleHeapSample(r.inUseObjects, r.inUseBytes, rate);
     const label: Label[] = [];
@@ -224,11 +256,13 @@ function protoProfile(records: MemProfileRecord[], rate: number): Buffer {
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
-/** gc's printStackRecord: `#` lines for the stack's frames, then an empty line. */
-function stackLines(stack: bigint[]): string {
-  const frames = callersFrames(stack);
+/** gc's printStackRecord: `#` lines for the stack's shown (or all) frames, then an empty line. */
+function stackLines(stack: bigint[], view: StackView): string {
+  const t = view === 'shown' ? trimAllocationStack(stack) : undefined;
+  const all = t ? t.rawFrames : callersFrames(stack);
   // CallersFrames over a stack without one symbolized pc yields gc's zero Frame.
-  if (!frames.length) return '#\t0x0\n\n';
+  if (!all.length) return '#\t0x0\n\n';
+  const frames = t ? t.frames : all;
   let s = '';
   for (const f of frames) {
     s += f.function === '' ? `#\t${hex(f.pc)}\n` : `#\t${hex(f.pc)}\t${f.function}+${hex(f.pc - f.entry)}\t${f.file}:${f.line}\n`;
@@ -236,7 +270,7 @@ function stackLines(stack: bigint[]): string {
   return s + '\n';
 }
 
-function textProfile(input: MemProfileRecord[], rate: number): string {
+function textProfile(input: MemProfileRecord[], rate: number, view: StackView): string {
   const records = [...input].sort((a, b) => b.inUseBytes - a.inUseBytes);
   const total = { ao: 0, ab: 0, fo: 0, fb: 0 };
   for (const r of records) {
@@ -248,7 +282,7 @@ function textProfile(input: MemProfileRecord[], rate: number): string {
   let s = `heap profile: ${total.ao - total.fo}: ${total.ab - total.fb} [${total.ao}: ${total.ab}] @ heap/${2 * rate}\n`;
   for (const r of records) {
     s += `${r.inUseObjects}: ${r.inUseBytes} [${r.allocObjects}: ${r.allocBytes}] @${r.stack.map((pc) => ` ${hex(pc)}`).join('')}\n`;
-    s += stackLines(r.stack);
+    s += stackLines(r.stack, view);
   }
   // gc's trailer is runtime.MemStats, which a native process does not have;
   // only its last line, getrusage's peak RSS in bytes, applies here.
@@ -313,12 +347,17 @@ export interface TopLine {
   inUseBytes: number;
 }
 
-/** Allocation sites by scaled allocated bytes, largest first (what `pprof -top` with line granularity shows). */
-export function topLines(records: MemProfileRecord[], opts: { rate?: number; n?: number } = {}): TopLine[] {
+/**
+ * Allocation sites by scaled allocated bytes, largest first (what `pprof -top`
+ * with line granularity shows). The site is the first shown frame (leading
+ * allocation plumbing hidden) unless opts.stack is 'raw'.
+ */
+export function topLines(records: MemProfileRecord[], opts: { rate?: number; n?: number; stack?: StackView } = {}): TopLine[] {
   const rate = opts.rate ?? memProfileRate();
+  const view = stackView(opts.stack);
   const map = new Map<string, TopLine>();
   for (const r of records) {
-    const f = r.frames()[0];
+    const f = recordFrames(r, view)[0];
     if (!f) continue;
     const site = `${f.file}:${f.line}`;
     const t = map.get(site) ?? { site, function: f.function, allocObjects: 0, allocBytes: 0, inUseObjects: 0, inUseBytes: 0 };

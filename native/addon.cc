@@ -22,7 +22,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 10;
+constexpr int kAbiVersion = 11;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));

@@ -1,7 +1,10 @@
 // llgo.cc: llgoTable(handle) -> Buffer | null over llgi_llgo_build
 // (runtime/include/llgi_llgo.h). The table's memory is malloc'd by the
-// runtime and freed when the Buffer is collected.
+// runtime and freed when the Buffer is collected. llgoInitDone(handle) reads
+// llgo's package-init guard.
 #include "llgo.h"
+
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <string>
@@ -35,10 +38,21 @@ Napi::Value LlgoTable(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::New(env, table, size, [](Napi::Env, uint8_t* p) { std::free(p); });
 }
 
+// llgoInitDone(handle: bigint) -> boolean | null: whether llgo's package
+// initialisation of a c-shared library has run (its main.init$guard, a
+// one-byte bool the module defines, is set), or null without that guard.
+Napi::Value LlgoInitDone(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* guard = static_cast<const volatile uint8_t*>(dlsym(HandleArg(info[0]), "main.init$guard"));
+  if (!guard) return env.Null();
+  return Napi::Boolean::New(env, *guard != 0);
+}
+
 }  // namespace
 
 void InitLlgo(Napi::Env env, Napi::Object exports) {
   exports.Set("llgoTable", Napi::Function::New(env, LlgoTable));
+  exports.Set("llgoInitDone", Napi::Function::New(env, LlgoInitDone));
 }
 
 }  // namespace llgi

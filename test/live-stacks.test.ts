@@ -1,7 +1,7 @@
 // In-process stacks (docs/in-process.md): fixtures loaded with load(), called
 // through Module.func, stacks captured by llgi_probe()/trace() and by
 // llgi_callers(), symbolized by callersFrames()/funcForPC() with gc's rules
-// (gc-semantics.md §5). Expected frames come from markers in
+// (docs/gc-semantics.md §5). Expected frames come from markers in
 // test/fixtures/live/*.c; llvm-symbolizer-19 is the independent oracle, with
 // the one documented difference that callersFrames hides the inlined
 // llgi_probe/llgi_callers wrapper heading each stack. Every test runs on a gcc

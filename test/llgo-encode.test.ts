@@ -1,4 +1,4 @@
-// llgo's encoders against the test vectors of llgo-contract.md Appendix A,
+// llgo's encoders against the test vectors of docs/llgo-format.md Appendix A,
 // which were checked against llgo's own encoder functions.
 
 import test from 'ava';

@@ -1,4 +1,4 @@
-// The sampling decision (gc-semantics.md §1.2-1.3; docs/memprofile.md):
+// The sampling decision (docs/gc-semantics.md §1.2-1.3; docs/memprofile.md):
 // thresholds are gc's fastexprand(R), so P(an allocation of S bytes is
 // sampled) = 1 - exp(-S/R). Checked three ways:
 // - test/c/mprof_inside.c includes runtime/src/mprof.c and compares its
@@ -44,7 +44,7 @@ function thresholds(t: ExecutionContext, exe: string, rate: number, n: number, s
   return new Int32Array(r.stdout.buffer, r.stdout.byteOffset, n);
 }
 
-/** gc-semantics.md §1.3, from the exhaustive enumeration of all 2^26 q values. */
+/** docs/gc-semantics.md §1.3, from the exhaustive enumeration of all 2^26 q values. */
 const SPEC_DRAWS = [
   { rate: 16384, mean: 16385.164, max: 295270, le: { 256: 0.015503, 1024: 0.060573, 16384: 0.632114, 18432: 0.675324 } },
   { rate: 524288, mean: 524309.755, max: 9448628, le: { 256: 0.000484, 1024: 0.001938 } },
@@ -297,7 +297,7 @@ for (const cc of COMPILERS) {
   }
 }
 
-test('scaleHeapSample follows pprof (gc-semantics.md §3.3 examples)', (t) => {
+test('scaleHeapSample follows pprof (docs/gc-semantics.md §3.3 examples)', (t) => {
   const scale = (size: number, rate: number) => 1 / (1 - Math.exp(-size / rate));
   for (const [size, want] of [[16, 32768.5], [64, 8192.5], [112, 4681.64], [1024, 512.5], [32768, 16.51]] as const) {
     t.true(Math.abs(scale(size, 524288) - want) < 0.01, `R=512K S=${size}`);

@@ -5,7 +5,7 @@
 // AddressSanitizer + UBSan and under ThreadSanitizer. Expected totals follow
 // from the workload's rules (every sampled allocation counted once, every
 // free of a sampled pointer once); during the run, every read must be a
-// consistent gc snapshot (gc-semantics.md §2.3): frees <= allocs per record,
+// consistent gc snapshot (docs/gc-semantics.md §2.3): frees <= allocs per record,
 // bytes = objects * size, counts never going down.
 
 import test, { type ExecutionContext } from 'ava';

@@ -1,7 +1,7 @@
 // The heap profile of module-reported allocations (docs/memprofile.md):
 // exact per-line attribution at rate 1, frees, stacks and their frames (gc's
 // CallersFrames rules), publication as gc's runtime.MemProfile/runtime.GC
-// (gc-semantics.md §2.3-2.4), rate 0, stale countdowns, and the sampler never
+// (docs/gc-semantics.md §2.3-2.4), rate 0, stale countdowns, and the sampler never
 // sampling its own work. Expected counts follow from the calls each test
 // makes and gc's rules; expected lines from the markers in
 // test/fixtures/mprof/attrib.c. The profile is process-wide, so every test is
@@ -269,7 +269,7 @@ for (const cc of COMPILERS) {
   });
 }
 
-// ---- publication (gc-semantics.md §2.3-2.4): compiler-independent -----------
+// ---- publication (docs/gc-semantics.md §2.3-2.4): compiler-independent ------
 
 const PUB: Compiler = 'gcc';
 const leafOf = (records: MemProfileRecord[]) => records.filter((r) => r.size === 48).map((r) => [r.allocObjects, r.freeObjects]);
@@ -408,7 +408,7 @@ serialWith([ccTool(PUB)], 'rate 0 leaves the countdown untouched: the same seed 
   t.deepEqual(withZero.second, plain.second, 'the countdown resumed where it stood before the rate-0 stretch');
 });
 
-serialWith([ccTool(PUB)], 'rate changes do not redraw countdowns; after rate 1 the next allocation at any rate is sampled (gc §1.3)', (t) => {
+serialWith([ccTool(PUB)], 'rate changes do not redraw countdowns; after rate 1 the next allocation at any rate is sampled (docs/gc-semantics.md §1.3)', (t) => {
   const f = fixture(PUB);
   const HUGE = 2 ** 40; // the mean is capped at 0x7000000 bytes
 
@@ -438,10 +438,10 @@ serialWith([ccTool(PUB)], 'rate changes do not redraw countdowns; after rate 1 t
   setMemProfileRate(1);
 });
 
-// gc-semantics.md §1.2: "Allocations that return before this point are never
+// docs/gc-semantics.md §1.2: "Allocations that return before this point are never
 // sampled and never decrement the counter: size-0 allocations ..." - at any
 // rate, 1 included.
-serialWith([ccTool(PUB)], 'zero-size allocations are never sampled, even at rate 1 (gc §1.2)', (t) => {
+serialWith([ccTool(PUB)], 'zero-size allocations are never sampled, even at rate 1 (docs/gc-semantics.md §1.2)', (t) => {
   const f = fixture(PUB);
   fresh(f, 1);
   f.zero(5);
@@ -451,7 +451,7 @@ serialWith([ccTool(PUB)], 'zero-size allocations are never sampled, even at rate
   t.deepEqual(memProfile({ inuseZero: true }).map((r) => [r.size, r.allocObjects, r.freeObjects]), [[48, 1, 0]], 'only the 48-byte allocation');
 });
 
-serialWith([ccTool(PUB)], 'zero-size allocations leave the countdown untouched at rate R (gc §1.2)', (t) => {
+serialWith([ccTool(PUB)], 'zero-size allocations leave the countdown untouched at rate R (docs/gc-semantics.md §1.2)', (t) => {
   const f = fixture(PUB);
   const R = 4096;
   const run = (zeros: boolean) => {

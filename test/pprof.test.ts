@@ -2,7 +2,7 @@
 // `go tool pprof`, attribution helpers (lib/attribution.ts), the `profile`
 // command and the demo's heap section. Expected values come from the fixture's
 // markers and known allocation counts (test/fixtures/pprof/heap.c), and from
-// the formulas of shared/spec/gc-semantics.md §3, never from our own output.
+// the formulas of docs/gc-semantics.md §3, never from our own output.
 //
 // Every test here is synchronous: the heap profile is process-wide, and ava
 // starts a test only when the one before it returned.
@@ -133,7 +133,7 @@ function parseRaw(out: string): Raw {
   return raw;
 }
 
-/** gc-semantics.md §3.3, written out here independently of lib/pprof.ts. */
+/** docs/gc-semantics.md §3.3, written out here independently of lib/pprof.ts. */
 function specScale(count: number, size: number, rate: number): [number, number] {
   if (count === 0 || size === 0) return [0, 0];
   if (rate <= 1) return [count, size];
@@ -160,7 +160,7 @@ function recordOf(t: ExecutionContext, records: MemProfileRecord[], fn: string):
   return r[0];
 }
 
-test('scaleHeapSample is gc-semantics.md §3.3', (t) => {
+test('scaleHeapSample is docs/gc-semantics.md §3.3', (t) => {
   // §8's vectors.
   t.deepEqual(scaleHeapSample(1, 64, 524288), [8192, 524320]);
   t.deepEqual(scaleHeapSample(3029, 3101696, 16384), [49994, 51194137]);

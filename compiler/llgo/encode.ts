@@ -1,4 +1,4 @@
-// llgo's funcinfo encoders (shared/spec/llgo-contract.md §2-§3): FNV hashes,
+// llgo's funcinfo encoders (docs/llgo-format.md §2-§3): FNV hashes,
 // symbol and pcline IDs, the qualified-name split, the string pool with
 // suffix sharing, the symbol hash table and the symbol index. The fixture
 // generator writes tables with them; the reader checks hashes with them.

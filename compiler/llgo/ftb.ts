@@ -1,4 +1,4 @@
-// LLGOFTB1, llgo's prebuilt function table (llgo-contract.md §4.2-§4.3):
+// LLGOFTB1, llgo's prebuilt function table (docs/llgo-format.md §4.2-§4.3):
 // the writer that llgo's post-link step runs on executables, and the parser
 // the on-disk reader adopts it with.
 

@@ -2,7 +2,7 @@
 // (through PT_LOAD segments, zero-fill past the file part) with the dynamic
 // RELATIVE relocations applied. A shared object's pointer slots read 0 in the
 // file; their link-time values are the relocations' addends
-// (llgo-contract.md §3.3), so reading llgo's pointer globals needs both.
+// (docs/llgo-format.md §3.3), so reading llgo's pointer globals needs both.
 
 import { LlgiError } from '../errors';
 import type { ElfFile } from '../elf';

@@ -1,12 +1,13 @@
 // Merges llgo's tables into the function model built from the symbol table
 // and DWARF (docs/llgo.md):
 // - an entry site names the function that owns its pc, when that function's
-//   symbol is the record's (others are LTO inline copies, llgo-contract.md
+//   symbol is the record's (others are LTO inline copies, docs/llgo-format.md
 //   §3.7); llgo's display name wins; a site no symbol owns (stripped binary)
 //   starts a function at the anchor, as llgo's first-use table does (§4.6);
 // - lines: llgo's record line from the entry, refined by the statement sites
-//   of the same function (§5.3); a function without statement sites keeps
-//   DWARF's lines when it has any, else answers its record line.
+//   of the same function (§5.3), whatever DWARF says: that is what llgo's own
+//   runtime answers, and it shows no inlined frames, so neither do we for a
+//   function llgo names.
 
 import { countAtOrBelow } from '../search';
 import type { FuncModel, LinePoint } from '../table/model';
@@ -65,7 +66,6 @@ export function mergeLlgoLines(list: FuncModel[], t: LlgoTables): void {
     if (f.llgoFunc === undefined) continue;
     const rec = t.funcs[f.llgoFunc];
     const sites = f.llgoSites ?? [];
-    if (!sites.length && f.lines.some((l) => l.file !== undefined)) continue; // DWARF answers
     const start: LinePoint = rec.file ? { pc: f.entry, file: rec.file, line: rec.line } : { pc: f.entry, line: 0 };
     // Equal pcs: the later site wins (§5.2); equal neighbours merge as the writer requires.
     const byPc = new Map<number, LinePoint>([[f.entry, start]]);
@@ -76,6 +76,9 @@ export function mergeLlgoLines(list: FuncModel[], t: LlgoTables): void {
       if (!prev || prev.file !== p.file || prev.line !== p.line) points.push(p);
     }
     f.lines = points;
+    // llgo's runtime never expands inlined calls (its tracked functions are
+    // noinline): DWARF's inline frames would be answers it does not give.
+    f.paints = [];
     f.llgoLines = true;
     delete f.llgoSites;
     delete f.llgoFunc;

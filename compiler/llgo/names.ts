@@ -1,5 +1,5 @@
 // llgo's function names and gc's spelling of the same functions
-// (shared/spec/llgo-contract.md §8).
+// (docs/llgo-format.md §8).
 
 /** §8.3: what llgo's runtime prints for a stored or dladdr name. */
 export function publicName(name: string): string {

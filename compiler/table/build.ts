@@ -21,10 +21,10 @@ import { functionSymbols } from './symbols';
 import type { FuncModel, InlineNode, TableModel } from './model';
 import { writeTable } from './write';
 import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
-import { readLlgoTables, type LlgoTables } from '../llgo/read';
+import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
 
-/** Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables. */
-export const BUILDER_REVISION = 2;
+/** Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables; 3: llgo lines over DWARF, cut LLGOFTB1, LLGOPCL1. */
+export const BUILDER_REVISION = 3;
 
 export interface BuildReport {
   functions: number;
@@ -32,15 +32,25 @@ export interface BuildReport {
   compileUnits: number;
   lineRows: number;
   inlineNodes: number;
-  /** Functions named by llgo's funcinfo records, and where llgo's entries came from (docs/llgo.md). */
-  llgo?: { functions: number; prebuilt: boolean; statementSites: number };
+  /**
+   * Functions named by llgo's funcinfo records, and where llgo's tables came
+   * from (docs/llgo.md): 'none' for an llgo binary built without them
+   * (-pclntab=none), answered from the symbol table alone.
+   */
+  llgo?: { functions: number; prebuilt: boolean; statementSites: number; source: LlgoTableSource; sidecar?: string };
   /** Problems that degraded the answer (e.g. corrupt DWARF: symbols without lines). */
   warnings: string[];
 }
 
 export interface BuildOptions {
-  /** Throw on corrupt DWARF instead of falling back to symbols without lines. */
+  /** Throw on corrupt DWARF or llgo tables (or a missing llgo sidecar) instead of falling back to symbols. */
   strict?: boolean;
+  /**
+   * The LLGOPCL1 sidecar of an llgo executable built with -pclntab=external
+   * (default: `<binary>.pclntab` when the binary needs one), or false to
+   * ignore it (docs/llgo.md).
+   */
+  llgoSidecar?: string | false;
 }
 
 interface Unit {
@@ -154,13 +164,17 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
   }
   // llgo's funcinfo tables: names, and the functions a stripped binary only names there.
   let llgo: LlgoTables | null = null;
+  let llgoFailed = false;
   try {
-    llgo = readLlgoTables(elf);
+    llgo = readLlgoTables(elf, { sidecar: opts.llgoSidecar });
   } catch (e) {
-    if (opts.strict || !isLlgiError(e, 'LLGI_LLGO_INVALID')) throw e;
+    if (opts.strict || !(isLlgiError(e, 'LLGI_LLGO_INVALID') || isLlgiError(e, 'LLGI_LLGO_SIDECAR_MISSING'))) throw e;
+    llgoFailed = true;
     warnings.push(`${e.message}; answering from the symbol table and DWARF`);
   }
   if (llgo) mergeLlgoFunctions(funcs, llgo);
+  // llgo -pclntab=none keeps its runtime's (empty) table globals: the symbol table is all there is.
+  const llgoBuilt = !llgo && !llgoFailed && isLlgoBinary(elf);
 
   const list = [...funcs.values()].sort((a, b) => a.entry - b.entry);
   if (!list.length) throw new LlgiError('LLGI_TABLE_INVALID', `${elf.name}: no functions in the symbol table or DWARF`);
@@ -234,7 +248,10 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
       compileUnits: units.length,
       lineRows: rows,
       inlineNodes: nodes.length,
-      llgo: llgo ? { functions: list.filter((f) => f.llgoName).length, prebuilt: llgo.prebuilt, statementSites: llgo.lines.length } : undefined,
+      llgo: llgo ? {
+        functions: list.filter((f) => f.llgoName).length, prebuilt: llgo.prebuilt, statementSites: llgo.lines.length,
+        source: llgo.source, ...(llgo.sidecar ? { sidecar: llgo.sidecar } : {}),
+      } : llgoBuilt ? { functions: 0, prebuilt: false, statementSites: 0, source: 'none' } : undefined,
       warnings,
     },
   };

@@ -36,7 +36,7 @@ export function functionSymbols(elf: ElfFile): FuncSymbol[] {
     }
     if (s.type !== STT_FUNC && s.type !== STT_GNU_IFUNC && s.type !== STT_NOTYPE) continue;
     if (s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE || !exec.has(s.shndx)) continue;
-    // llgo's statement-anchor labels are local NOTYPE symbols inside functions (llgo-contract.md §3.2).
+    // llgo's statement-anchor labels are local NOTYPE symbols inside functions (docs/llgo-format.md §3.2).
     if (s.name === '' || isMappingSymbol(s.name) || s.name.includes('__llgo_pcsite_')) continue;
     found.push({ addr: s.value, size: s.size, name: s.name, file: s.bind === STB_LOCAL ? file : undefined });
   }

@@ -1,6 +1,6 @@
 /*
  * llgi_interpose.h: allocation interposition on one loaded module's GOT
- * (shared/spec/feasibility.md §3; docs/interposition.md).
+ * (docs/interposition.md).
  *
  * llgi_interpose_patch() rewrites the module's own GOT slots of the
  * allocation functions (R_*_JUMP_SLOT and R_*_GLOB_DAT relocations, so both

@@ -1,6 +1,6 @@
 /*
  * llgi_llgo.h: the LLGI table of a loaded llgo module, built from the module's
- * own relocated memory (shared/spec/llgo-contract.md §2-§5, docs/llgo.md),
+ * own relocated memory (docs/llgo-format.md §2-§5, docs/llgo.md),
  * without reading its file and without TypeScript.
  *
  * Inputs, all read in the loaded image and bounds-checked against its PT_LOAD

@@ -1,6 +1,6 @@
 /*
  * llgi_mprof.h: heap profiling with gc's sampling and publication semantics
- * (shared/spec/gc-semantics.md §1-§2; docs/memprofile.md).
+ * (docs/gc-semantics.md §1-§2; docs/memprofile.md).
  *
  * Allocation events come from the GOT interposer's wrappers and from module
  * code through the hook table (llgi_alloc/llgi_free in llgi_module.h). A

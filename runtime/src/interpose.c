@@ -1,7 +1,7 @@
 /*
  * interpose.c: allocation interposition on a loaded module's GOT
  * (llgi_interpose.h; the method and its pitfalls are in
- * shared/spec/feasibility.md §3).
+ * docs/interposition.md).
  *
  * A patch reads the module's dynamic section (already relocated by ld.so),
  * walks DT_JMPREL and DT_RELA for JUMP_SLOT and GLOB_DAT relocations of the

@@ -2,9 +2,9 @@
  * llgo.c: the LLGI table of a loaded llgo module from its own memory
  * (llgi_llgo.h). Every pointer read from the image is first checked to lie in
  * one of the module's readable PT_LOAD segments, every string to end in one,
- * every count against llgo's limits (llgo-contract.md §2.7) and every ID and
- * ordering before it is trusted (§12.5): a module whose tables fail a check
- * gets no table from them.
+ * every count against llgo's limits (docs/llgo-format.md §2.7) and every ID and
+ * ordering before it is trusted (§12.5; every § in this file cites that
+ * doc): a module whose tables fail a check gets no table from them.
  */
 #define _GNU_SOURCE
 #include "llgi_llgo.h"

@@ -1,7 +1,7 @@
 /*
  * mprof.c: heap profiling, patterned after gc's runtime (malloc.go's
  * sampling decision, fastlog2.go, mprof.go's buckets and memRecord ring);
- * see llgi_mprof.h and shared/spec/gc-semantics.md §1-§2.
+ * see llgi_mprof.h and docs/gc-semantics.md §1-§2.
  *
  * Memory: buckets and the live-pointer map live in mmap'd memory that the
  * sampler owns; nothing here calls malloc, so an interposed malloc can never

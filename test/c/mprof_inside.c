@@ -6,7 +6,7 @@
  * test/memprofile-sampling.test.ts and test/memprofile-stress.test.ts.
  *
  *   mprof_inside exhaustive R [S...]
- *       Every q in [1, 2^26] through gc's final step (gc-semantics.md §1.3,
+ *       Every q in [1, 2^26] through gc's final step (docs/gc-semantics.md §1.3,
  *       written here from the spec) over mprof.c's fastlog2, which must equal
  *       the spec's fastlog2 (also written here) bit for bit. Prints
  *       "mean <E[draw]> max <max> min <min> mismatches <n>" and one line
@@ -31,7 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- gc's rules as gc-semantics.md §1.3 states them ------------------------ */
+/* ---- gc's rules as docs/gc-semantics.md §1.3 states them ------------------- */
 
 static uint32_t spec_wyrand(uint64_t *state) {
   *state += 0xa0761d6478bd642full;

@@ -1,5 +1,5 @@
 // llgo-format fixtures (compiler/llgo/fixture.ts) and what tests expect of
-// them: names from llgo-contract.md §8, lines from the fixture's marks, label
+// them: names from docs/llgo-format.md §8, lines from the fixture's marks, label
 // addresses from llvm-nm-19.
 
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 // Shared by the heap-profile tests (test/memprofile*.test.ts): builds the
 // fixtures of test/fixtures/mprof, states expected frames from their markers,
 // and carries the pieces of gc's rules the tests need written from the
-// specification (shared/spec/gc-semantics.md §3.3, §4), never from our output.
+// specification (docs/gc-semantics.md §3.3, §4), never from our output.
 
 import test, { type ImplementationFn } from 'ava';
 import { createHash } from 'node:crypto';
@@ -79,7 +79,7 @@ export function lineKey(source: string, marker: string): string {
 }
 
 /**
- * pprof's scaleHeapSample (gc-semantics.md §3.3): the estimated (count, size)
+ * pprof's scaleHeapSample (docs/gc-semantics.md §3.3): the estimated (count, size)
  * of allocations behind `count` samples of `size` bytes in total at rate R.
  */
 export function scaleHeapSample(count: number, size: number, rate: number): [number, number] {
@@ -91,7 +91,7 @@ export function scaleHeapSample(count: number, size: number, rate: number): [num
 }
 
 /**
- * heapsampling.go's checkValue (gc-semantics.md §4): fails only when every
+ * heapsampling.go's checkValue (docs/gc-semantics.md §4): fails only when every
  * collected value lies on the same side outside want ± want/10 (integer
  * division, as Go's int64 division truncates).
  */
