@@ -3,12 +3,15 @@
 // runtime.Callers captured answer as llgo's CallersFrames and FuncForPC did,
 // as does offline symbolize of the same pcs (docs/llgo.md).
 
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isLlgiError } from '../compiler/errors';
 import { callersFrames, funcForPC, load, type Module } from '../lib/index';
 import { Symbolizer } from '../lib/symbolize';
-import { differs, scenario, takeProbes, testWithLlgo, type ProbeReport } from './helpers/llgo-real';
+import { llgoBuild } from '../compiler/toolchain/llgo';
+import { differs, llgo, scenario, takeProbes, testWithLlgo, type ProbeReport } from './helpers/llgo-real';
 import { compile } from '../compiler/toolchain/cc';
 import { LLGO } from './helpers/llgo';
 import { buildLive } from './helpers/live';
@@ -106,4 +109,16 @@ testWith(['gcc'], 'init: true on a library that is not llgo\'s is LLGI_BAD_ARGUM
   const m = load(so);
   t.is(m.llgoInit, undefined, "'auto' runs nothing for a C library");
   m.close();
+});
+
+testWithLlgo('examples/llgo-shared: the documented example builds with llgo and runs as its comments say', (t) => {
+  const dir = path.join(__dirname, '..', 'examples', 'llgo-shared');
+  const so = llgoBuild(llgo!, { module: dir, pkg: '.', mode: 'c-shared', name: 'hello' }).path;
+  // The example requires the package by name: Node resolves that to this package (its "exports").
+  const r = spawnSync(process.execPath, [path.join(dir, 'run.js'), so], { encoding: 'utf8', env: { ...process.env, LLGI_PROBE_OUT: '' } });
+  t.is(r.status, 0, r.stderr);
+  const where = fs.readFileSync(path.join(dir, 'hello.go'), 'utf8').split('\n').findIndex((l) => l.includes('// @where')) + 1;
+  t.regex(r.stdout, /^llgo init ran in: constructor; table: /m);
+  t.regex(r.stdout, new RegExp(`^Where: main\\.Where at hello\\.go:${where}$`, 'm'));
+  t.regex(r.stdout, /^hello\.go:\d+: \d+ objects, \d+ bytes$/m);
 });
