@@ -13,10 +13,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { Profile } from 'pprof-format';
 import {
-  byFunction, byLine, expectAllocations, gc, heapProfile, isAllocationPlumbing, load, memProfile, resetMemProfile,
-  setMemProfileRate, type MemProfileRecord, type Module,
+  byFunction, byLine, expectAllocations, heapProfile, isAllocationPlumbing, load, type MemProfileRecord, type Module,
 } from '../lib/index';
 import { GO_MODULE, scenario, testWithLlgo } from './helpers/llgo-real';
+import { profileAt } from './helpers/mprof';
 
 const SRC = path.join(GO_MODULE, 'allocs', 'allocs.go');
 const N = 200;
@@ -34,16 +34,8 @@ let cached: { m: Module; records: MemProfileRecord[]; growths: number } | undefi
 function profiled() {
   if (cached) return cached;
   const m = load(scenario('./cshared', 'c-shared').path);
-  setMemProfileRate(1);
-  try {
-    resetMemProfile();
-    m.call('LlgiAlloc', N);
-    gc();
-    const records = memProfile({ inuseZero: true }).filter((r) => r.frames().some((f) => f.function.startsWith(`${PKG}.`)));
-    cached = { m, records, growths: Number(m.call('LlgiAppendGrowths')) };
-  } finally {
-    setMemProfileRate(512 * 1024);
-  }
+  const records = profileAt(1, () => m.call('LlgiAlloc', N)).filter((r) => r.frames().some((f) => f.function.startsWith(`${PKG}.`)));
+  cached = { m, records, growths: Number(m.call('LlgiAppendGrowths')) };
   return cached;
 }
 

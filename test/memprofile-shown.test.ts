@@ -10,7 +10,6 @@
 // The profile is process-wide, so every test is serial.
 
 import test, { type ExecutionContext } from 'ava';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,15 +17,16 @@ import zlib from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { buildLlgoFixture } from '../compiler/llgo/fixture';
 import {
-  AllocationMismatchError, byFunction, byLine, expectAllocations, gc, heapProfile, isAllocationPlumbing, load, memProfile,
-  memProfileRate, resetMemProfile, setMemProfileRate, shownFrames, siteOf, topLines, writeHeapProfile,
+  AllocationMismatchError, byFunction, byLine, expectAllocations, heapProfile, isAllocationPlumbing, load,
+  shownFrames, siteOf, topLines, writeHeapProfile,
   type Frame, type MemProfileRecord, type Module, type Totals,
 } from '../lib/index';
 import type { Compiler } from './helpers/fixtures';
 import { ccTool, COMPILERS, INCLUDE } from './helpers/live';
 import { LLGO, line } from './helpers/llgo';
-import { buildMprof, mprofSource, serialWith } from './helpers/mprof';
+import { buildMprof, mprofSource, profileAt, serialWith } from './helpers/mprof';
 import { tools, type Tool } from './helpers/tools';
+import { parseTop, pprof } from './helpers/gotool';
 
 const RT = path.join(LLGO, 'rtalloc.c');
 const PL = mprofSource('plumbing.c');
@@ -84,17 +84,8 @@ test('shownFrames is printStackRecord: leading plumbing hidden, runtime.goexit n
 // ---- helpers ------------------------------------------------------------------
 
 function profiled(m: Module, reset: string, fn: () => void): MemProfileRecord[] {
-  const old = memProfileRate();
   m.call(reset);
-  resetMemProfile();
-  setMemProfileRate(1);
-  try {
-    fn();
-  } finally {
-    setMemProfileRate(old);
-  }
-  gc();
-  return memProfile({ inuseZero: true });
+  return profileAt(1, fn);
 }
 
 const objects = (map: Map<string, Totals>) => Object.fromEntries([...map].map(([k, v]) => [k, v.allocObjects]));
@@ -138,27 +129,6 @@ function protoSamples(buf: Buffer): Map<string, { fns: string[][]; addrs: bigint
   return out;
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `/usr/local/go/bin:${process.env.PATH ?? ''}`, GOTOOLCHAIN: 'local' };
-  if (!env.GOCACHE && !env.HOME && !env.XDG_CACHE_HOME) env.GOCACHE = path.join(os.tmpdir(), 'llgo-introspect-gocache');
-  return env;
-}
-
-function pprof(args: string[], file: string): string {
-  const r = spawnSync(tools.go!, ['tool', 'pprof', ...args, file], { encoding: 'utf8', env: goEnv(), cwd: path.dirname(file), maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`go tool pprof ${args.join(' ')} ${file} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `-top` rows: name -> flat, cum (count units). */
-function parseTop(out: string): Record<string, { flat: number; cum: number }> {
-  const rows: Record<string, { flat: number; cum: number }> = {};
-  for (const l of out.split('\n')) {
-    const m = /^\s*(\d+)\s+\S+%\s+\S+%\s+(\d+)\s+\S+%\s+(.+?)\s*$/.exec(l);
-    if (m) rows[m[3]] = { flat: Number(m[1]), cum: Number(m[2]) };
-  }
-  return rows;
-}
 
 /** `-traces` stacks (function names, leaf first), sorted. */
 function parseTraces(out: string): string[][] {
@@ -317,7 +287,7 @@ serialWith([...LLGO_NEEDS, 'go'], 'llgo: go tool pprof -top and -traces show the
   const rawFile = path.join(dir, 'raw.pb.gz');
   writeHeapProfile(file, { records, rate: 1 });
   writeHeapProfile(rawFile, { records, rate: 1, stack: 'raw' });
-  const top = parseTop(pprof(['-top', '-sample_index=alloc_objects'], file));
+  const top = Object.fromEntries(parseTop(pprof(['-top', '-sample_index=alloc_objects'], file)));
   t.deepEqual(top, {
     'main.makeThing': { flat: 7, cum: 7 }, 'main.makeSlices': { flat: 5, cum: 5 }, 'main.oldPath': { flat: 3, cum: 3 },
     'main.newObj': { flat: 4, cum: 4 }, 'main.newMap': { flat: 2, cum: 2 }, 'main.newBuf': { flat: 6, cum: 6 },
@@ -328,7 +298,7 @@ serialWith([...LLGO_NEEDS, 'go'], 'llgo: go tool pprof -top and -traces show the
     [ALLOCZ], [ALLOCZ, 'runtime.rtOnly'], ['main.fromGoexit'], ['main.makeSlices'], ['main.makeThing'], ['main.newBuf', 'main.useBuf'],
     ['main.newMap'], ['main.newObj'], ['main.oldPath'],
   ].sort());
-  const rawTop = parseTop(pprof(['-top', '-sample_index=alloc_objects'], rawFile));
+  const rawTop = Object.fromEntries(parseTop(pprof(['-top', '-sample_index=alloc_objects'], rawFile)));
   t.like(rawTop, {
     [ALLOCZ]: { flat: 31, cum: 31 }, [ALLOCU]: { flat: 3 }, 'internal/runtime/maps.newarray': { flat: 2 },
     'main.makeThing': { flat: 0, cum: 7 }, 'runtime.goexit': { flat: 0, cum: 6 },

@@ -17,8 +17,8 @@ import zlib from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { compile } from '../compiler/toolchain/cc';
 import {
-  AllocationMismatchError, expectAllocations, gc, heapProfile, isLlgiError, load, memProfile, memProfileRate,
-  resetMemProfile, scaleHeapSample, setMemProfileRate, setMemProfileSeed, siteOf, writeHeapProfile,
+  AllocationMismatchError, expectAllocations, heapProfile, isLlgiError, load, memProfileRate,
+  scaleHeapSample, setMemProfileRate, siteOf, writeHeapProfile,
   type MemProfileRecord, type Module,
 } from '../lib/index';
 import { tabwrite } from '../lib/pprof';
@@ -26,6 +26,8 @@ import { markerLine, runCli } from './helpers/cli';
 import { compilerPath, type Compiler } from './helpers/fixtures';
 import { COMPILERS, INCLUDE, MODULE_H, ccTool, entryOf } from './helpers/live';
 import { testWith, tools } from './helpers/tools';
+import { goEnv, parseTop, pprof } from './helpers/gotool';
+import { profileAt } from './helpers/mprof';
 
 const SRC = path.join(__dirname, 'fixtures', 'pprof', 'heap.c');
 const TEXT = fs.readFileSync(SRC, 'utf8');
@@ -51,47 +53,13 @@ function fixture(cc: Compiler): Module {
 const call = (m: Module, fn: string, arg: number) => (m.func(fn, 'int (int)') as (x: number) => number)(arg);
 
 /** Runs fn at `rate` from an empty profile; gc() publishes; the records as runtime/pprof reads them. */
-function profiled(rate: number, fn: () => void, seed?: number): MemProfileRecord[] {
-  const old = memProfileRate();
-  resetMemProfile();
-  if (seed !== undefined) setMemProfileSeed(seed);
-  setMemProfileRate(rate);
-  try {
-    fn();
-  } finally {
-    setMemProfileRate(old);
-  }
-  gc();
-  return memProfile({ inuseZero: true });
-}
+const profiled = profileAt;
 
 function tmpFile(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-pprof-'));
   return path.join(dir, name);
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `/usr/local/go/bin:${process.env.PATH ?? ''}`, GOTOOLCHAIN: 'local' };
-  if (!env.GOCACHE && !env.HOME && !env.XDG_CACHE_HOME) env.GOCACHE = path.join(os.tmpdir(), 'llgo-introspect-gocache');
-  return env;
-}
-
-/** `go tool pprof <args> <file>`'s stdout (the first run builds pprof into the Go cache). */
-function pprof(args: string[], file: string): string {
-  const r = spawnSync(tools.go!, ['tool', 'pprof', ...args, file], { encoding: 'utf8', env: goEnv(), cwd: path.dirname(file), maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`go tool pprof ${args.join(' ')} ${file} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `-top` rows: name -> flat, cum (count units only). */
-function parseTop(out: string): Map<string, { flat: number; cum: number }> {
-  const rows = new Map<string, { flat: number; cum: number }>();
-  for (const l of out.split('\n')) {
-    const m = /^\s*(\d+)\s+\S+%\s+\S+%\s+(\d+)\s+\S+%\s+(.+?)\s*$/.exec(l);
-    if (m) rows.set(m[3], { flat: Number(m[1]), cum: Number(m[2]) });
-  }
-  return rows;
-}
 
 interface RawLine { function: string; file: string; line: number }
 interface Raw {

@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compile } from '../../compiler/toolchain/cc';
-import { load, type MemProfileRecord, type Module } from '../../lib/index';
+import {
+  gc, load, memProfile, memProfileRate, resetMemProfile, setMemProfileRate, setMemProfileSeed, type MemProfileRecord, type Module,
+} from '../../lib/index';
 import { markerLine } from './cli';
 import { compilerPath, FIXTURES, type Compiler } from './fixtures';
 import { INCLUDE, ROOT, type Want } from './live';
@@ -131,4 +133,22 @@ export function serialWith(needs: Tool[], title: string, fn: ImplementationFn<[]
   if (!missing.length) test.serial(title, fn);
   else if (REQUIRE_ALL) test.serial(title, (t) => t.fail(`required tool(s) missing: ${missing.join(', ')} (LLGI_REQUIRE_ALL=1)`));
   else test.skip(`${title} [needs ${missing.join(', ')}]`, fn);
+}
+
+/**
+ * Runs `fn` with a fresh profile at `rate` (and `seed`, when given), restores
+ * the rate, completes the cycle with gc() and returns every record (inuseZero).
+ */
+export function profileAt(rate: number, fn: () => void, seed?: number): MemProfileRecord[] {
+  const old = memProfileRate();
+  resetMemProfile();
+  if (seed !== undefined) setMemProfileSeed(seed);
+  setMemProfileRate(rate);
+  try {
+    fn();
+  } finally {
+    setMemProfileRate(old);
+  }
+  gc();
+  return memProfile({ inuseZero: true });
 }
