@@ -188,6 +188,7 @@ testWithLlgo('exe-external: the sidecar is found beside the binary, by an explic
     // Not a sidecar at all, and one that cannot be read.
     t.regex(t.throws(() => Symbolizer.open(bin, { strict: true, llgoSidecar: b.path }))!.message, /no LLGOPCL1 magic/);
     t.true(isLlgiError(t.throws(() => Symbolizer.open(bin, { strict: true, llgoSidecar: path.join(dir, 'nope') }))!, 'LLGI_IO'));
+    t.true(isLlgiError(t.throws(() => Symbolizer.open(bin, { llgoSidecar: 42 as unknown as string }))!, 'LLGI_BAD_ARGUMENT'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -302,6 +302,9 @@ function decode(raw: RawTables, bad: (w: string) => LlgiError): LlgoTables {
  * damaged one LLGI_LLGO_INVALID.
  */
 export function readLlgoTables(elf: ElfFile, opts: LlgoReadOptions = {}): LlgoTables | null {
+  if (opts.sidecar !== undefined && opts.sidecar !== false && (typeof opts.sidecar !== 'string' || !opts.sidecar)) {
+    throw new LlgiError('LLGI_BAD_ARGUMENT', `llgo sidecar must be a file path or false, got ${JSON.stringify(opts.sidecar)}`);
+  }
   const g = globals(elf);
   if (!carriesLlgo(elf, g)) return null;
   const where = `${elf.name}: llgo tables`;
