@@ -28,15 +28,19 @@ function markerLine(marker: string): number {
   return i + 1;
 }
 
-let cached: { m: Module; records: MemProfileRecord[]; growths: number } | undefined;
+type Mode = 'c-shared' | 'c-shared-dwarf';
+const cached = new Map<Mode, { m: Module; records: MemProfileRecord[]; growths: number }>();
 
-/** Loads the c-shared scenario and profiles one LlgiAlloc(N) at rate 1 (once per process). */
-function profiled() {
-  if (cached) return cached;
-  const m = load(scenario('./cshared', 'c-shared').path);
-  const records = profileAt(1, () => m.call('LlgiAlloc', N)).filter((r) => r.frames().some((f) => f.function.startsWith(`${PKG}.`)));
-  cached = { m, records, growths: Number(m.call('LlgiAppendGrowths')) };
-  return cached;
+/** Loads the c-shared scenario and profiles one LlgiAlloc(N) at rate 1 (once per mode and process). */
+function profiled(mode: Mode) {
+  let c = cached.get(mode);
+  if (!c) {
+    const m = load(scenario('./cshared', mode).path);
+    const records = profileAt(1, () => m.call('LlgiAlloc', N)).filter((r) => r.frames().some((f) => f.function.startsWith(`${PKG}.`)));
+    c = { m, records, growths: Number(m.call('LlgiAppendGrowths')) };
+    cached.set(mode, c);
+  }
+  return c;
 }
 
 const KINDS = [
@@ -47,72 +51,75 @@ const KINDS = [
   { kind: 'closure', fn: 'closures' },
 ] as const;
 
-testWithLlgo('every raw allocation stack starts in llgo\'s runtime; every shown stack starts at the user\'s function', (t) => {
-  const { records } = profiled();
-  t.true(records.length >= KINDS.length);
-  const rawFirst = new Set<string>();
-  for (const r of records) {
-    const raw = r.rawFrames();
-    t.true(isAllocationPlumbing(raw[0].function), `raw stack starts in llgo's runtime: ${raw[0].function}`);
-    rawFirst.add(raw[0].function.replace(/^.*\./, ''));
-    t.true(r.frames()[0].function.startsWith(`${PKG}.`), `shown stack starts at ${r.frames()[0].function}`);
-  }
-  t.log('llgo runtime entry points seen first:', [...rawFirst].sort().join(', '));
-});
+// Serial: the profile is process-wide, and both modules are interposed once loaded.
+for (const mode of ['c-shared', 'c-shared-dwarf'] as const) {
+  testWithLlgo(`${mode}: every raw allocation stack starts in llgo's runtime; every shown stack starts at the user's function`, (t) => {
+    const { records } = profiled(mode);
+    t.true(records.length >= KINDS.length);
+    const rawFirst = new Set<string>();
+    for (const r of records) {
+      const raw = r.rawFrames();
+      t.true(isAllocationPlumbing(raw[0].function), `raw stack starts in llgo's runtime: ${raw[0].function}`);
+      rawFirst.add(raw[0].function.replace(/^.*\./, ''));
+      t.true(r.frames()[0].function.startsWith(`${PKG}.`), `shown stack starts at ${r.frames()[0].function}`);
+    }
+    t.log('llgo runtime entry points seen first:', [...rawFirst].sort().join(', '));
+  });
 
-testWithLlgo('byFunction on the shown stacks: n objects for new, make, string concatenation; append\'s growths; closures k*n', (t) => {
-  const { records, growths } = profiled();
-  const f = byFunction(records);
-  const got = (fn: string) => f.get(`${PKG}.${fn}`)?.allocObjects ?? 0;
-  t.is(got('newObjects'), N);
-  t.is(got('makeSlices'), N);
-  t.is(got('concat'), N);
-  t.true(growths > 5 && growths < N);
-  // llgo also heap-allocates append's one-element argument array (8 bytes)
-  // on every call, where gc allocates only the growths (docs/llgo.md).
-  t.is(got('appendGrowth'), growths + N);
-  const viaRuntime = (fn: string) => records
-    .filter((r) => r.frames()[0].function === `${PKG}.appendGrowth` && r.rawFrames()[0].function === `github.com/xgo-dev/llgo/runtime/internal/runtime.${fn}`)
-    .reduce((n, r) => n + r.allocObjects, 0);
-  t.is(viaRuntime('SliceAppend'), growths, 'the growths');
-  t.is(viaRuntime('AllocZ'), N, 'the argument arrays');
-  // A capturing closure allocates its context and the variable it captures
-  // (it is written after capture): a whole number of objects per closure.
-  t.true(got('closures') >= N && got('closures') % N === 0, `closures: ${got('closures')}`);
-  // The raw view names llgo's runtime instead, and none of the user's functions.
-  const raw = byFunction(records, { stack: 'raw' });
-  for (const k of KINDS) t.false(raw.has(`${PKG}.${k.fn}`), `raw: ${k.fn}`);
-});
+  testWithLlgo(`${mode}: byFunction on the shown stacks: n objects for new, make, string concatenation; append's growths; closures k*n`, (t) => {
+    const { records, growths } = profiled(mode);
+    const f = byFunction(records);
+    const got = (fn: string) => f.get(`${PKG}.${fn}`)?.allocObjects ?? 0;
+    t.is(got('newObjects'), N);
+    t.is(got('makeSlices'), N);
+    t.is(got('concat'), N);
+    t.true(growths > 5 && growths < N);
+    // llgo also heap-allocates append's one-element argument array (8 bytes)
+    // on every call, where gc allocates only the growths (docs/llgo.md).
+    t.is(got('appendGrowth'), growths + N);
+    const viaRuntime = (fn: string) => records
+      .filter((r) => r.frames()[0].function === `${PKG}.appendGrowth` && r.rawFrames()[0].function === `github.com/xgo-dev/llgo/runtime/internal/runtime.${fn}`)
+      .reduce((n, r) => n + r.allocObjects, 0);
+    t.is(viaRuntime('SliceAppend'), growths, 'the growths');
+    t.is(viaRuntime('AllocZ'), N, 'the argument arrays');
+    // A capturing closure allocates its context and the variable it captures
+    // (it is written after capture): a whole number of objects per closure.
+    t.true(got('closures') >= N && got('closures') % N === 0, `closures: ${got('closures')}`);
+    // The raw view names llgo's runtime instead, and none of the user's functions.
+    const raw = byFunction(records, { stack: 'raw' });
+    for (const k of KINDS) t.false(raw.has(`${PKG}.${k.fn}`), `raw: ${k.fn}`);
+  });
 
-testWithLlgo('byLine and expectAllocations key on the user\'s lines (llgo places allocations in a loop on the loop header)', (t) => {
-  const { records, growths } = profiled();
-  const lines = byLine(records);
-  for (const k of KINDS) {
-    // Where llgo's line table puts the allocating call: the statement's own
-    // line or the enclosing loop's header (docs/llgo.md, "Where llgo differs from gc").
-    const stmt = markerLine(`@alloc:${k.kind}`);
-    const loop = markerLine(`@loop:${k.kind}`);
-    const at = [...lines].filter(([key]) => key.startsWith(`${SRC}:`)).map(([key, v]) => [Number(key.slice(SRC.length + 1)), v.allocObjects] as const);
-    const total = at.filter(([l]) => l === stmt || l === loop).reduce((s, [, n]) => s + n, 0);
-    const want = k.kind === 'append' ? growths : k.kind === 'closure' ? total : N;
-    t.is(total, want, `${k.kind}: objects on lines ${loop} and ${stmt}`);
-    t.log(`${k.kind}: line ${loop} (loop) ${at.find(([l]) => l === loop)?.[1] ?? 0}, line ${stmt} (statement) ${at.find(([l]) => l === stmt)?.[1] ?? 0}`);
-  }
-  const loopNew = markerLine('@loop:new');
-  const stmtNew = markerLine('@alloc:new');
-  const onLoop = lines.get(`${SRC}:${loopNew}`)?.allocObjects ?? 0;
-  expectAllocations(records, { [`allocs.go:${onLoop ? loopNew : stmtNew}`]: { objects: N }, [`${PKG}.makeSlices`]: { objects: N } });
-});
+  testWithLlgo(`${mode}: byLine and expectAllocations key on the user's lines (llgo places allocations in a loop on the loop header)`, (t) => {
+    const { records, growths } = profiled(mode);
+    const lines = byLine(records);
+    for (const k of KINDS) {
+      // Where llgo's line table puts the allocating call: the statement's own
+      // line or the enclosing loop's header (docs/llgo.md, "Where llgo differs from gc").
+      const stmt = markerLine(`@alloc:${k.kind}`);
+      const loop = markerLine(`@loop:${k.kind}`);
+      const at = [...lines].filter(([key]) => key.startsWith(`${SRC}:`)).map(([key, v]) => [Number(key.slice(SRC.length + 1)), v.allocObjects] as const);
+      const total = at.filter(([l]) => l === stmt || l === loop).reduce((s, [, n]) => s + n, 0);
+      const want = k.kind === 'append' ? growths : k.kind === 'closure' ? total : N;
+      t.is(total, want, `${k.kind}: objects on lines ${loop} and ${stmt}`);
+      t.log(`${k.kind}: line ${loop} (loop) ${at.find(([l]) => l === loop)?.[1] ?? 0}, line ${stmt} (statement) ${at.find(([l]) => l === stmt)?.[1] ?? 0}`);
+    }
+    const loopNew = markerLine('@loop:new');
+    const stmtNew = markerLine('@alloc:new');
+    const onLoop = lines.get(`${SRC}:${loopNew}`)?.allocObjects ?? 0;
+    expectAllocations(records, { [`allocs.go:${onLoop ? loopNew : stmtNew}`]: { objects: N }, [`${PKG}.makeSlices`]: { objects: N } });
+  });
 
-testWithLlgo('the pprof text format and profile.proto show the user\'s function first', (t) => {
-  const { records } = profiled();
-  const text = heapProfile({ format: 'text', records, rate: 1 }).toString();
-  const firstFrames = text.split('\n\n').map((block) => /\n#\s+0x[0-9a-f]+\s+(\S+)/.exec(block)?.[1]).filter((x): x is string => !!x);
-  t.true(firstFrames.length >= KINDS.length);
-  for (const f of firstFrames) t.true(f.startsWith(`${PKG}.`), `text: first frame ${f}`);
-  const p = Profile.decode(zlib.gunzipSync(heapProfile({ records, rate: 1 })));
-  const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
-  const fnName = new Map(p.function.map((f) => [String(f.id), str(f.name)]));
-  const locFirst = new Map(p.location.map((l) => [String(l.id), fnName.get(String(l.line[0].functionId))!]));
-  for (const s of p.sample) t.true(locFirst.get(String(s.locationId[0]))!.startsWith(`${PKG}.`), `proto: ${locFirst.get(String(s.locationId[0]))}`);
-});
+  testWithLlgo(`${mode}: the pprof text format and profile.proto show the user's function first`, (t) => {
+    const { records } = profiled(mode);
+    const text = heapProfile({ format: 'text', records, rate: 1 }).toString();
+    const firstFrames = text.split('\n\n').map((block) => /\n#\s+0x[0-9a-f]+\s+(\S+)/.exec(block)?.[1]).filter((x): x is string => !!x);
+    t.true(firstFrames.length >= KINDS.length);
+    for (const f of firstFrames) t.true(f.startsWith(`${PKG}.`), `text: first frame ${f}`);
+    const p = Profile.decode(zlib.gunzipSync(heapProfile({ records, rate: 1 })));
+    const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+    const fnName = new Map(p.function.map((f) => [String(f.id), str(f.name)]));
+    const locFirst = new Map(p.location.map((l) => [String(l.id), fnName.get(String(l.line[0].functionId))!]));
+    for (const s of p.sample) t.true(locFirst.get(String(s.locationId[0]))!.startsWith(`${PKG}.`), `proto: ${locFirst.get(String(s.locationId[0]))}`);
+  });
+}
