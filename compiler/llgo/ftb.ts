@@ -3,7 +3,7 @@
 // the on-disk reader adopts it with.
 
 import fs from 'node:fs';
-import { ElfFile, STT_FUNC } from '../elf';
+import { ElfFile, SHF_ALLOC, STT_FUNC } from '../elf';
 import { LlgiError } from '../errors';
 import { countAtOrBelow } from '../search';
 import { symbolId } from './encode';
@@ -93,14 +93,145 @@ export function parsePrebuilt(sec: Buffer, funcCount: number, where: string): Pr
   return { base, rows, buckets };
 }
 
-interface Owner { addr: number; size: number; name: string }
+export interface Owner { addr: number; size: number; name: string }
 
 /**
- * llgo's post-link rewrite (§4.2) of a non-PIE executable: entry-site records
- * deduplicated against .symtab and normalized to true entries, funcIndexes from
- * the symbol index found through the meta record, the blob written over the
- * entry section's prefix and the rest of the section zeroed. llgo also cuts the
- * zero tail from the file (§4.5); this writer leaves it, which changes no address.
+ * llgo's text symbols (pclnpost binary.go): STT_FUNC symbols of .symtab inside
+ * .text, sorted by address, same-address aliases collapsed (first kept),
+ * unsized ones running to the next symbol (the last one to the text end).
+ */
+export function textOwners(elf: ElfFile, text: { addr: number; size: number }): (pc: number) => Owner | undefined {
+  const textEnd = text.addr + text.size;
+  const syms: Owner[] = elf.symbols()
+    .filter((s) => s.type === STT_FUNC && s.value >= text.addr && s.value < textEnd)
+    .map((s) => ({ addr: s.value, size: s.size, name: s.name }))
+    .sort((a, b) => a.addr - b.addr)
+    .filter((s, i, a) => i === 0 || a[i - 1].addr !== s.addr);
+  syms.forEach((s, i) => { if (!s.size) s.size = (i + 1 < syms.length ? syms[i + 1].addr : textEnd) - s.addr; });
+  return (pc: number): Owner | undefined => {
+    const s = syms[countAtOrBelow(syms, pc, (x) => x.addr) - 1];
+    return s && pc < s.addr + s.size ? s : undefined;
+  };
+}
+
+/**
+ * llgo's dedupe (§4.2 step 5): the record whose owner symbol hashes to its
+ * symbol ID, once per owner, normalized to the owner's start. Records without
+ * an owner and inline copies are dropped.
+ */
+export function dedupeEntries(rows: { pc: number; id: bigint }[], ownerOf: (pc: number) => Owner | undefined): { pc: number; id: bigint }[] {
+  const seen = new Set<number>();
+  const kept: { pc: number; id: bigint }[] = [];
+  for (const r of rows) {
+    if (r.pc === 0 || r.id === 0n) continue;
+    const owner = ownerOf(r.pc);
+    if (!owner || symbolId(owner.name) !== r.id || seen.has(owner.addr)) continue;
+    seen.add(owner.addr);
+    kept.push({ pc: owner.addr, id: r.id });
+  }
+  return kept;
+}
+
+const SHT_NOBITS = 8;
+const PT_LOAD = 1;
+
+/**
+ * llgo's ELF carrier compaction (pclnpost compact.go, §4.5) on a staged copy:
+ * sh_size of llgo_funcinfo_entry becomes `used`; the file-backed tail of the
+ * carrier PT_LOAD after the payload is removed, rounded down to the largest
+ * alignment (at least 8) of the sections that follow it in the file; p_filesz
+ * shrinks, later section offsets and e_shoff move, a NOBITS section inside
+ * the cut moves to the cut start, p_memsz and every address stay. The bytes
+ * between the payload's end and the cut start stay as they were (stale site
+ * rows), as llgo leaves them. Refuses, as llgo does, an entry section outside
+ * a PT_LOAD, an allocated section after the payload in the carrier, a program
+ * header after the carrier, and overlaps with the cut range.
+ */
+export function compactEntryCarrier(raw: Buffer, used: number, where: string): { out: Buffer; removed: number } {
+  const bad = (why: string) => new LlgiError('LLGI_LLGO_INVALID', `${where}: carrier compaction: ${why}`);
+  if (raw.length < 64 || raw.readUInt32BE(0) !== 0x7f454c46 || raw[4] !== 2 || raw[5] !== 1) throw bad('not a little-endian ELF64 image');
+  const u64 = (o: number) => Number(raw.readBigUInt64LE(o));
+  const phoff = u64(32), shoff = u64(40);
+  const phentsz = raw.readUInt16LE(54), phnum = raw.readUInt16LE(56);
+  const shentsz = raw.readUInt16LE(58), shnum = raw.readUInt16LE(60), shstrndx = raw.readUInt16LE(62);
+  if (!phnum || phentsz < 56 || phoff + phnum * phentsz > raw.length) throw bad('no valid program header table');
+  if (!shnum || shentsz < 64 || shstrndx >= shnum || shoff + shnum * shentsz > raw.length) throw bad('no valid section header table');
+  const strHdr = shoff + shstrndx * shentsz;
+  const strOff = u64(strHdr + 24), strSize = u64(strHdr + 32);
+  if (strOff + strSize > raw.length) throw bad('section-name table outside the file');
+  const nameAt = (o: number) => (o < strSize ? raw.toString('latin1', strOff + o, raw.indexOf(0, strOff + o)) : '');
+  const secs = Array.from({ length: shnum }, (_, i) => {
+    const h = shoff + i * shentsz;
+    return { name: nameAt(raw.readUInt32LE(h)), header: h, type: raw.readUInt32LE(h + 4), flags: u64(h + 8), addr: u64(h + 16), offset: u64(h + 24), size: u64(h + 32), align: u64(h + 48) };
+  });
+  for (const s of secs) if (s.type !== SHT_NOBITS && s.size && s.offset + s.size > raw.length) throw bad(`section ${s.name} has an invalid file range`);
+  const progs = Array.from({ length: phnum }, (_, i) => {
+    const h = phoff + i * phentsz;
+    return { header: h, type: raw.readUInt32LE(h), offset: u64(h + 8), vaddr: u64(h + 16), filesz: u64(h + 32), memsz: u64(h + 40) };
+  });
+  for (const p of progs) if (p.filesz && p.offset + p.filesz > raw.length) throw bad(`program header type ${p.type} has an invalid file range`);
+  const entry = [...secs].reverse().find((s) => s.name === 'llgo_funcinfo_entry');
+  if (!entry) throw bad('no llgo_funcinfo_entry section');
+  if (used > entry.size) throw bad(`payload ${used} is larger than the entry section (${entry.size})`);
+  const carrier = progs.find((p) => p.type === PT_LOAD && p.filesz && entry.offset >= p.offset && entry.offset + entry.size <= p.offset + p.filesz);
+  if (!carrier) throw bad('the entry section is not in a PT_LOAD');
+  const oldEnd = carrier.offset + carrier.filesz;
+  const lastUsed = entry.offset + used;
+  for (const s of secs) {
+    if (s.type === SHT_NOBITS || !s.size || s.name === entry.name) continue;
+    if (s.flags & SHF_ALLOC && s.offset < oldEnd && s.offset + s.size > lastUsed) throw bad(`allocated section ${s.name} follows the payload in the carrier PT_LOAD`);
+  }
+  if (carrier.vaddr + carrier.memsz < entry.addr + entry.size) throw bad('the carrier\'s memory does not cover the entry section');
+  for (const p of progs) {
+    if (p.header !== carrier.header && p.offset !== 0 && p.offset >= oldEnd) throw bad(`program header type ${p.type} follows the carrier`);
+  }
+  let cutAlign = 8;
+  for (const s of secs) {
+    if (s.offset < oldEnd || s.align <= cutAlign) continue;
+    if (s.align & (s.align - 1)) throw bad(`section ${s.name} has invalid alignment ${s.align}`);
+    cutAlign = s.align;
+  }
+  const removed = (oldEnd - lastUsed) - ((oldEnd - lastUsed) % cutAlign);
+  const cutStart = oldEnd - removed;
+  const out = raw;
+  out.writeBigUInt64LE(BigInt(used), entry.header + 32);
+  if (removed === 0) return { out, removed };
+  out.writeBigUInt64LE(BigInt(carrier.filesz - removed), carrier.header + 32);
+  for (const p of progs) {
+    if (p.header !== carrier.header && p.filesz && p.offset < oldEnd && p.offset + p.filesz > cutStart) throw bad(`program header type ${p.type} overlaps the cut`);
+  }
+  for (const s of secs) {
+    if (s.name === entry.name) continue;
+    if (s.offset >= oldEnd) out.writeBigUInt64LE(BigInt(s.offset - removed), s.header + 24);
+    else if (s.type === SHT_NOBITS && s.offset >= cutStart) out.writeBigUInt64LE(BigInt(cutStart), s.header + 24);
+    else if (s.type !== SHT_NOBITS && s.size && s.offset + s.size > cutStart) throw bad(`section ${s.name} overlaps the cut`);
+  }
+  if (shoff >= oldEnd) out.writeBigUInt64LE(BigInt(shoff - removed), 40);
+  else if (shoff >= cutStart) throw bad('the section headers overlap the cut');
+  return { out: Buffer.concat([out.subarray(0, cutStart), out.subarray(oldEnd)]), removed };
+}
+
+/** Writes `buf` as `output` through a temporary file and a rename, with `input`'s mode. */
+export function replaceAtomically(input: string, output: string, buf: Buffer): void {
+  const tmp = `${output}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, buf, { mode: fs.statSync(input).mode });
+    fs.renameSync(tmp, output);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * llgo's post-link rewrite (§4.2) of a non-PIE executable, as pclnpost
+ * Rewrite does it: entry-site records deduplicated against .symtab and
+ * normalized to true entries, funcIndexes from the symbol index found through
+ * the meta record, the LLGOFTB1 blob written over the entry section's prefix,
+ * then the carrier compacted (§4.5, compactEntryCarrier): the section is cut
+ * to the blob's length in the file, its tail becomes zero-fill memory, and
+ * no address changes. The result is re-read (magic check) before it is
+ * renamed over `output`; any failure leaves no output.
  */
 export function writePrebuilt(input: string, output: string): void {
   const elf = ElfFile.open(input);
@@ -112,6 +243,9 @@ export function writePrebuilt(input: string, output: string): void {
   const data = elf.sectionData(sec);
   if (data.length >= 8 && data.readBigUInt64LE(0) === LLGOFTB1) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: already rewritten`);
   const rows = img.siteRows(sec.addr, sec.size, 'entry-site section');
+  if (!rows.some((r) => r.pc !== 0 && r.id !== 0n)) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no entry records`);
+  const kept = dedupeEntries(rows, textOwners(elf, text));
+  if (!kept.length) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no records survived dedup`);
 
   // Symbol index through the meta record.
   const meta = metaSymbolIndex(img, rows);
@@ -122,37 +256,25 @@ export function writePrebuilt(input: string, output: string): void {
   const funcOf = new Map<bigint, number>();
   for (let o = 0; o < idx.length; o += 16) funcOf.set(idx.readBigUInt64LE(o), idx.readUInt32LE(o + 8));
 
-  // Function symbols inside .text, aliases collapsed, unsized ones run to the next.
-  const textEnd = text.addr + text.size;
-  const syms: Owner[] = elf.symbols()
-    .filter((s) => s.type === STT_FUNC && s.value >= text.addr && s.value < textEnd)
-    .map((s) => ({ addr: s.value, size: s.size, name: s.name }))
-    .sort((a, b) => a.addr - b.addr)
-    .filter((s, i, a) => i === 0 || a[i - 1].addr !== s.addr);
-  syms.forEach((s, i) => { if (!s.size) s.size = (i + 1 < syms.length ? syms[i + 1].addr : textEnd) - s.addr; });
-  const ownerOf = (pc: number): Owner | undefined => {
-    const s = syms[countAtOrBelow(syms, pc, (x) => x.addr) - 1];
-    return s && pc < s.addr + s.size ? s : undefined;
-  };
-
-  const kept = new Map<number, FtbRow>();
-  for (const r of rows) {
-    if (r.pc === 0 || r.id === 0n) continue;
-    const owner = ownerOf(r.pc);
-    if (!owner || symbolId(owner.name) !== r.id || kept.has(owner.addr)) continue; // inline copy or no symbol
+  // Sorted by pc; duplicate pcs and IDs missing from the index dropped (writeBack).
+  const ftab: FtbRow[] = [];
+  for (const r of [...kept].sort((a, b) => a.pc - b.pc)) {
+    if (ftab.length && ftab[ftab.length - 1].entry === r.pc) continue;
     const func = funcOf.get(r.id);
-    if (func === undefined) continue;
-    kept.set(owner.addr, { entry: owner.addr, func });
+    if (func !== undefined) ftab.push({ entry: r.pc, func });
   }
-  const ftab = [...kept.values()].sort((a, b) => a.entry - b.entry);
-  if (!ftab.length) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no entry-site record survived`);
-  const blob = encodePrebuilt(ftab, textEnd, sec.addr);
+  if (!ftab.length) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: no resolvable entries`);
+  const blob = encodePrebuilt(ftab, text.addr + text.size, sec.addr);
   if (blob.length > sec.size) throw new LlgiError('LLGI_LLGO_INVALID', `${where}: LLGOFTB1 needs ${blob.length} bytes, the entry section has ${sec.size}`);
 
-  const buf = Buffer.from(elf.buf);
-  buf.fill(0, sec.offset, sec.offset + sec.size);
-  blob.copy(buf, sec.offset);
-  const tmp = `${output}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, buf, { mode: fs.statSync(input).mode });
-  fs.renameSync(tmp, output);
+  const staged = Buffer.from(elf.buf);
+  blob.copy(staged, sec.offset);
+  const { out, removed } = compactEntryCarrier(staged, blob.length, where);
+  // llgo's verify step: the staged image shrank (when cut) and re-reads with the magic.
+  const check = new ElfFile(out, output);
+  const cut = check.section('llgo_funcinfo_entry');
+  if ((removed && out.length >= elf.buf.length) || !cut || cut.size !== blob.length || check.sectionData(cut).readBigUInt64LE(0) !== LLGOFTB1) {
+    throw new LlgiError('LLGI_LLGO_INVALID', `${where}: the compacted image does not re-read with LLGOFTB1`);
+  }
+  replaceAtomically(input, output, out);
 }

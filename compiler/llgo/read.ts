@@ -174,6 +174,12 @@ function sidecarTables(elf: ElfFile, g: Map<string, ElfSymbol>, sc: Sidecar, bad
     throw bad(`${sc.path} belongs to another build: its identity ${sc.identity.toString('hex').slice(0, 16)}… is not the image's ${identity?.toString('hex').slice(0, 16) ?? '(none)'}…`);
   }
   if (sc.machine !== elf.machine) throw bad(`${sc.path} is for ${sc.machine}, the binary is ${elf.machine}`);
+  // llgo's loader adds the executable's own load address to site offsets and
+  // never reads the header's image base: take the image's, and refuse a
+  // header that disagrees rather than answer shifted pcs.
+  const loads = elf.segments.filter((p) => p.type === 1);
+  const base = loads.length ? Math.min(...loads.map((p) => p.vaddr - p.offset)) : 0;
+  if (sc.imageBase !== base) throw bad(`${sc.path} says the image base is 0x${sc.imageBase.toString(16)}, the binary's is 0x${base.toString(16)}`);
   const s = sc.sections;
   const pool = s.strings.bytes;
   const sites = (b: Buffer, n: number, what: string): Row[] => {
