@@ -40,7 +40,7 @@ for (const mode of ['c-shared', 'c-shared-dwarf'] as const) {
     const { m, atLoad } = shared(mode);
     t.is(m.llgoInit, 'constructor');
     t.deepEqual(atLoad.map((r) => r.tag), ['init'], 'shapes.init ran during load()');
-    t.is(atLoad[0].frames[1].function, 'example.com/llgi/shapes.init#1');
+    t.is(atLoad[0].frames[1].function, 'llgo-introspect.dev/scenarios/shapes.init#1');
     m.call('main.init');
     t.deepEqual(takeProbes(OUT), [], 'llgo\'s init guard: a second main.init does nothing');
     t.is(load(m.path), m, 'loading it again returns the open module, without another init');

@@ -86,8 +86,12 @@ export interface LlgoBuild {
   shared: boolean;
 }
 
-/** Every .go file and go.mod/go.sum below `dir`, in a stable order. */
-function moduleFiles(dir: string): string[] {
+/**
+ * Every .go file and go.mod/go.sum below `dir` and below the local
+ * directories its go.mod replaces modules with (the probe package), in a
+ * stable order: what a build of the module reads besides the toolchain.
+ */
+export function moduleFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -97,6 +101,12 @@ function moduleFiles(dir: string): string[] {
     }
   };
   walk(dir);
+  const mod = path.join(dir, 'go.mod');
+  const text = fs.existsSync(mod) ? fs.readFileSync(mod, 'utf8') : '';
+  for (const m of text.matchAll(/=>\s*(\.{1,2}\/\S*|\/\S+)\s*$/gm)) {
+    const target = path.resolve(dir, m[1]);
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) walk(target);
+  }
   return out;
 }
 

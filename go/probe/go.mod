@@ -1,0 +1,3 @@
+module llgo-introspect.dev/probe
+
+go 1.21
