@@ -19,6 +19,8 @@ export type LlgiErrorCode =
   | 'LLGI_LOAD_FAILED' // dlopen refused the library (unresolved symbols, constructor failure, ...)
   | 'LLGI_CLOSED' // the module was closed
   | 'LLGI_ASSERTION' // an attribution check (lib/attribution.ts) found other counts than expected
+  | 'LLGI_TOOLCHAIN_MISSING' // a compiler the request needs (gc, llgo) is not installed
+  | 'LLGI_SCENARIO_FAILED' // a conformance scenario program failed to run (docs/conformance.md)
   | 'LLGI_NATIVE'; // the native addon is missing or failed to load
 
 export class LlgiError extends Error {

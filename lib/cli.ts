@@ -31,6 +31,11 @@ commands:
       -o, --output FILE          where to write the profile (default heap.pb.gz, heap.txt with --text;
                                  - = stdout, the summary then goes to stderr)
       --text                     gc's legacy text format instead of gzipped profile.proto
+  conformance [<module> <pkg>]    build a Go scenario with gc and with a subject compiler, run both, and
+                                 list every difference in their runtimes' stacks (docs/conformance.md);
+                                 default: the bundled scenarios. Exit status 3 when there are regressions
+      --subject NAME             the compiler under test: llgo (default) or gc
+      --json                     the structured report
   reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
                                  (add it to the link; docs/embedding.md); default: stdout
   postlink <binary> [-o out]     embed the binary's LLGI table in its reserved note, in place
@@ -138,6 +143,28 @@ function profileCommand(argv: string[]): void {
   if (top.length) log.write(`top allocation sites (estimates, by alloc_space):\n${formatTopLines(top, { base: (f) => path.basename(f) })}`);
 }
 
+/** Exit status of `conformance` when a difference is not a known deviation. */
+const REGRESSIONS = 3;
+
+function conformanceCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: { subject: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  // Required here: the harness and its drivers stay off the path of every other command.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const c = require('./conformance/index') as typeof import('./conformance/index');
+  const subject = (values.subject ?? 'llgo') as import('./conformance/index').Subject;
+  if (!c.SUBJECTS.includes(subject)) throw new UsageError(`unknown subject ${JSON.stringify(values.subject)}: expected ${c.SUBJECTS.join(' or ')}`);
+  if (positionals.length !== 0 && positionals.length !== 2) throw new UsageError('conformance takes a Go module directory and a package, or nothing');
+  const scenarios = positionals.length
+    ? [{ name: path.basename(positionals[1]), module: path.resolve(positionals[0]), pkg: positionals[1] }]
+    : c.bundledScenarios();
+  const reports = scenarios.map((s) => ({ scenario: s.name, ...c.check(s, subject) }));
+  if (values.json) process.stdout.write(JSON.stringify(reports, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2) + '\n');
+  else for (const r of reports) process.stdout.write(`scenario ${r.scenario}: ${c.formatReport(r)}`);
+  return reports.some((r) => r.regressions.length) ? REGRESSIONS : 0;
+}
+
 export function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   try {
@@ -154,6 +181,8 @@ export function main(argv: string[]): number {
       case 'postlink':
         postlinkCommand(rest);
         return 0;
+      case 'conformance':
+        return conformanceCommand(rest);
       case 'demo':
         runDemo(process.stdout);
         return 0;

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findLlgo, llgoBuild, type LlgoBuild, type LlgoMode } from '../../compiler/toolchain/llgo';
+import { parseProbes, type ProbeReport } from '../../lib/conformance/probes';
 
 export const GO_MODULE = path.join(__dirname, '..', 'fixtures', 'llgo', 'go');
 export const REQUIRE_LLGO = process.env.LLGI_REQUIRE_LLGO === '1';
@@ -43,34 +44,7 @@ export function scenario(pkg: string, mode: LlgoMode): LlgoBuild {
   return b;
 }
 
-export interface RuntimeFrame { pc: bigint; function: string; file: string; line: number; entry: bigint }
-export interface RuntimeFunc { pc: bigint; name: string; file: string; line: number; entry: bigint; nil?: boolean }
-export interface ProbeReport {
-  tag: string;
-  pcs: bigint[];
-  /** CallersFrames over pcs. */
-  frames: RuntimeFrame[];
-  /** FuncForPC(pc) with FileLine(pc), one per pc. */
-  funcs: RuntimeFunc[];
-  /** runtime.Caller(1) from the probe: its caller's pc, file and line. */
-  caller: { pc: bigint; file: string; line: number; ok: boolean };
-}
-
-const big = (v: unknown) => BigInt(v as string);
-
-/** Parses the probe's JSON lines. */
-export function parseProbes(text: string): ProbeReport[] {
-  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => {
-    const j = JSON.parse(l);
-    return {
-      tag: j.tag,
-      pcs: j.pcs.map(big),
-      frames: j.frames.map((f: Record<string, unknown>) => ({ ...f, pc: big(f.pc), entry: big(f.entry) })),
-      funcs: j.funcs.map((f: Record<string, unknown>) => ({ ...f, pc: big(f.pc), entry: f.nil ? 0n : big(f.entry) })),
-      caller: { ...j.caller, pc: big(j.caller.pc) },
-    } as ProbeReport;
-  });
-}
+export { parseProbes, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from '../../lib/conformance/probes';
 
 /** Runs an executable scenario and returns what its runtime printed. */
 export function runProbes(bin: string): ProbeReport[] {

@@ -1,0 +1,65 @@
+// Drives gc, the reference Go toolchain (the machine's `go`, Go 1.26 here),
+// to build Go packages for conformance ground truth, cached by the package
+// sources (local replaces included), the build mode and `go version`.
+
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LlgiError } from '../errors';
+import { defaultCacheDir, which } from './cc';
+import { moduleFiles } from './llgo';
+
+export interface GoToolchain {
+  bin: string;
+  /** `go version`, e.g. "go version go1.26.8 linux/amd64". */
+  version: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * gc from $LLGI_GO, else /usr/local/go/bin/go, else `go` on PATH (Debian's
+ * golang-go can shadow the machine's newer Go on PATH, so the fixed place
+ * comes first); null when there is none.
+ */
+export function findGo(env: NodeJS.ProcessEnv = process.env): GoToolchain | null {
+  const bin = env.LLGI_GO || (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : which('go'));
+  if (!bin) return null;
+  const runEnv: NodeJS.ProcessEnv = { ...env, PATH: [path.dirname(bin), env.PATH ?? ''].join(path.delimiter), GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  const v = spawnSync(bin, ['version'], { encoding: 'utf8', env: runEnv });
+  if (v.error || v.status !== 0) return null;
+  return { bin, version: v.stdout.trim(), env: runEnv };
+}
+
+export interface GoBuildRequest {
+  /** The Go module's root directory (holds go.mod). */
+  module: string;
+  /** The package to build, relative to the module: './cmd/app'. */
+  pkg: string;
+  shared?: boolean;
+  name?: string;
+  cacheDir?: string;
+}
+
+/** Builds (or reuses) `req.pkg` with gc: an executable, or a c-shared library. */
+export function goBuild(tc: GoToolchain, req: GoBuildRequest): string {
+  const module = path.resolve(req.module);
+  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, !!req.shared]));
+  for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
+  const stem = req.name ?? path.basename(req.pkg === '.' ? module : req.pkg);
+  const name = req.shared ? `lib${stem}.so` : stem;
+  const dir = path.join(req.cacheDir ?? defaultCacheDir(), 'gc', h.digest('hex').slice(0, 16));
+  const out = path.join(dir, name);
+  if (fs.existsSync(out)) return out;
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const r = spawnSync(tc.bin, ['build', ...(req.shared ? ['-buildmode=c-shared'] : []), '-o', tmp, req.pkg], {
+    cwd: module, encoding: 'utf8', env: tc.env, maxBuffer: 64 << 20,
+  });
+  if (r.error || r.status !== 0) {
+    fs.rmSync(tmp, { force: true });
+    throw new LlgiError('LLGI_IO', `go build ${req.pkg} in ${module} failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
+  }
+  fs.renameSync(tmp, out);
+  return out;
+}

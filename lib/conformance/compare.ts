@@ -1,0 +1,155 @@
+// Compares what a subject compiler's runtime reported at each probe with what
+// gc's reported for the same scenario: probes matched by tag (in order for a
+// repeated tag), frames aligned by gc's spelling of the function (align.ts),
+// each difference classified as a known deviation or a regression.
+
+import { gcName } from '../../compiler/llgo/names';
+import { alignFrames } from './align';
+import { classify, type KnownDeviation } from './deviations';
+import type { ProbeReport } from './probes';
+
+/** One probe run of one compiler. */
+export interface Run {
+  subject: string;
+  /** The exact compiler version used. */
+  version: string;
+  binary: string;
+  reports: ProbeReport[];
+}
+
+/** A frame as compared: the runtime's own name, gc's spelling of it, file and line. */
+export interface ShownFrame {
+  function: string;
+  gcFunction: string;
+  file: string;
+  line: number;
+}
+
+export type DifferenceKind = 'missing-probe' | 'extra-probe' | 'missing-frame' | 'extra-frame' | 'function' | 'file' | 'line';
+
+export interface Difference {
+  /** The probe's tag ('#2' appended for the second probe of a repeated tag). */
+  probe: string;
+  kind: DifferenceKind;
+  /** gc's frame, and its index in gc's stack. */
+  want?: ShownFrame;
+  wantIndex?: number;
+  /** The subject's frame, and its index in the subject's stack. */
+  got?: ShownFrame;
+  gotIndex?: number;
+  /** An extra frame at the bottom of the subject's stack. */
+  last?: boolean;
+  /** The known deviation this is (its id and reason), or none: a regression. */
+  deviation?: { id: string; reason: string };
+}
+
+export interface ProbeComparison {
+  probe: string;
+  /** gc's frames, and how many of them the subject gave identically (function, file, line). */
+  compared: number;
+  equal: number;
+  differences: Difference[];
+}
+
+export interface ConformanceReport {
+  truth: { subject: string; version: string };
+  subject: { subject: string; version: string };
+  probes: ProbeComparison[];
+  frames: { compared: number; equal: number };
+  differences: Difference[];
+  /** Differences that are not known deviations. */
+  regressions: Difference[];
+}
+
+export interface CompareOptions {
+  /** The known deviations (default: the project's table, deviations.ts). */
+  deviations?: readonly KnownDeviation[];
+}
+
+/** gc's spelling of a subject's function name (llgo's closures, generics, init and bound methods). */
+function spelled(subject: string, name: string): string {
+  return subject === 'llgo' ? gcName(name) : name;
+}
+
+function view(subject: string, f: { function: string; file: string; line: number }): ShownFrame {
+  return { function: f.function, gcFunction: spelled(subject, f.function), file: f.file, line: f.line };
+}
+
+/** Reports keyed by tag, a repeated tag numbered from its second occurrence. */
+function byTag(reports: ProbeReport[]): Map<string, ProbeReport> {
+  const seen = new Map<string, number>();
+  const out = new Map<string, ProbeReport>();
+  for (const r of reports) {
+    const n = (seen.get(r.tag) ?? 0) + 1;
+    seen.set(r.tag, n);
+    out.set(n === 1 ? r.tag : `${r.tag}#${n}`, r);
+  }
+  return out;
+}
+
+function compareProbe(probe: string, want: ShownFrame[], got: ShownFrame[]): ProbeComparison {
+  const differences: Difference[] = [];
+  let equal = 0;
+  for (const p of alignFrames(want, got, (f, side) => (side === 'want' ? f.function : f.gcFunction))) {
+    const at = { probe, want: p.want, wantIndex: p.wantIndex, got: p.got, gotIndex: p.gotIndex };
+    if (!p.got) differences.push({ ...at, kind: 'missing-frame' });
+    else if (!p.want) differences.push({ ...at, kind: 'extra-frame', last: p.gotIndex === got.length - 1 });
+    else if (p.want.function !== p.got.gcFunction) differences.push({ ...at, kind: 'function' });
+    else if (p.want.file !== p.got.file) differences.push({ ...at, kind: 'file' });
+    else if (p.want.line !== p.got.line) differences.push({ ...at, kind: 'line' });
+    else equal++;
+  }
+  return { probe, compared: want.length, equal, differences };
+}
+
+/** The structured diff of `got` against gc's `truth`, every difference classified. */
+export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): ConformanceReport {
+  const want = byTag(truth.reports);
+  const have = byTag(got.reports);
+  const probes: ProbeComparison[] = [];
+  for (const [tag, w] of want) {
+    const g = have.get(tag);
+    const wantFrames = w.frames.map((f) => view(truth.subject, f));
+    if (!g) {
+      probes.push({ probe: tag, compared: wantFrames.length, equal: 0, differences: [{ probe: tag, kind: 'missing-probe' }] });
+      continue;
+    }
+    probes.push(compareProbe(tag, wantFrames, g.frames.map((f) => view(got.subject, f))));
+  }
+  for (const tag of have.keys()) {
+    if (!want.has(tag)) probes.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
+  }
+  const differences = probes.flatMap((p) => p.differences);
+  for (const d of differences) {
+    const k = classify(d, got.subject, opts.deviations);
+    if (k) d.deviation = { id: k.id, reason: k.reason };
+  }
+  return {
+    truth: { subject: truth.subject, version: truth.version },
+    subject: { subject: got.subject, version: got.version },
+    probes,
+    frames: { compared: probes.reduce((n, p) => n + p.compared, 0), equal: probes.reduce((n, p) => n + p.equal, 0) },
+    differences,
+    regressions: differences.filter((d) => !d.deviation),
+  };
+}
+
+const at = (f?: ShownFrame) => (f ? `${f.function} ${f.file || '?'}:${f.line}` : '-');
+
+/** The report as text: the match rate, then every difference with its class. */
+export function formatReport(r: ConformanceReport): string {
+  const rate = r.frames.compared ? ((100 * r.frames.equal) / r.frames.compared).toFixed(1) : '100.0';
+  const lines = [
+    `${r.subject.subject} (${r.subject.version}) against ${r.truth.subject} (${r.truth.version})`,
+    `frames: ${r.frames.equal} of ${r.frames.compared} identical (${rate}%); ${r.differences.length - r.regressions.length} known deviations, ${r.regressions.length} regressions`,
+  ];
+  for (const p of r.probes) {
+    if (!p.differences.length) continue;
+    lines.push(`probe ${p.probe}: ${p.equal} of ${p.compared} frames identical`);
+    for (const d of p.differences) {
+      lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
+      if (d.want || d.got) lines.push(`    gc:      ${at(d.want)}`, `    subject: ${at(d.got)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
