@@ -34,7 +34,7 @@ commands:
   conformance [<module> <pkg>]    build a Go scenario with gc and with a subject compiler, run both, and
                                  list every difference in their runtimes' stacks (docs/conformance.md);
                                  default: the bundled scenarios. Exit status 3 when there are regressions
-      --subject NAME             the compiler under test: llgo (default) or gc
+      --subject NAME             the compiler under test: llgo (default), gccgo or gc
       --json                     the structured report
   reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
                                  (add it to the link; docs/embedding.md); default: stdout

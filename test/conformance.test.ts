@@ -35,7 +35,8 @@ test('classify: every known deviation names its subject, reason and scenario; an
   const frame = (function_: string, file: string, line: number) => ({ function: function_, gcFunction: function_, file, line });
   const tail: Difference = { probe: 'p', kind: 'file', want: frame('runtime.main', '/go/src/runtime/proc.go', 290), got: frame('runtime.main', '', 0) };
   t.is(classify(tail, 'llgo')?.id, 'llgo-runtime-tail');
-  t.is(classify(tail, 'gccgo'), undefined, 'deviations are per subject');
+  t.is(classify(tail, 'gccgo')?.id, 'gccgo-runtime-frames', 'deviations are per subject');
+  t.is(classify(tail, 'tinygo'), undefined);
   const line: Difference = { probe: 'p', kind: 'line', want: frame('main.f', '/x/main.go', 10), got: frame('main.f', '/x/main.go', 11) };
   t.is(classify(line, 'llgo'), undefined);
 });
@@ -101,4 +102,16 @@ testWithLlgo('CLI: conformance (llgo by default) exits 0 and lists each known de
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /^scenario shapes: llgo /m);
   t.regex(r.stdout, /known llgo-goroutine-entry: function/);
+});
+
+testWith(['go', 'gccgo'], 'gccgo against gc on the bundled scenario: no regression; every difference is a listed deviation', (t) => {
+  const r = check(SHAPES, 'gccgo');
+  t.log(`gccgo: ${r.frames.equal} of ${r.frames.compared} frames identical`);
+  t.regex(r.subject.version, /^gccgo /);
+  t.deepEqual(r.regressions, []);
+  t.deepEqual([...new Set(r.differences.map((d) => d.deviation!.id))].sort(), [
+    'gccgo-closure-name', 'gccgo-init-frames', 'gccgo-method-receiver', 'gccgo-no-generics', 'gccgo-recover-thunk', 'gccgo-runtime-frames',
+  ]);
+  // The user frames gccgo names and places as gc does.
+  t.true(r.frames.equal >= 45, `${r.frames.equal}`);
 });

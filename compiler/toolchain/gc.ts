@@ -34,6 +34,8 @@ export function findGo(env: NodeJS.ProcessEnv = process.env): GoToolchain | null
 export interface GoBuildRequest {
   /** The Go module's root directory (holds go.mod). */
   module: string;
+  /** gc (default), or gccgo through the go command's -compiler flag (see findGccgo). */
+  compiler?: 'gc' | 'gccgo';
   /** The package to build, relative to the module: './cmd/app'. */
   pkg: string;
   shared?: boolean;
@@ -44,22 +46,40 @@ export interface GoBuildRequest {
 /** Builds (or reuses) `req.pkg` with gc: an executable, or a c-shared library. */
 export function goBuild(tc: GoToolchain, req: GoBuildRequest): string {
   const module = path.resolve(req.module);
-  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, !!req.shared]));
+  const compiler = req.compiler ?? 'gc';
+  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, !!req.shared, compiler]));
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
   const stem = req.name ?? path.basename(req.pkg === '.' ? module : req.pkg);
   const name = req.shared ? `lib${stem}.so` : stem;
-  const dir = path.join(req.cacheDir ?? defaultCacheDir(), 'gc', h.digest('hex').slice(0, 16));
+  if (compiler === 'gccgo') h.update(gccgoVersion() ?? '');
+  const dir = path.join(req.cacheDir ?? defaultCacheDir(), compiler, h.digest('hex').slice(0, 16));
   const out = path.join(dir, name);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const r = spawnSync(tc.bin, ['build', ...(req.shared ? ['-buildmode=c-shared'] : []), '-o', tmp, req.pkg], {
+  const r = spawnSync(tc.bin, ['build', ...(compiler === 'gccgo' ? ['-compiler', 'gccgo'] : []), ...(req.shared ? ['-buildmode=c-shared'] : []), '-o', tmp, req.pkg], {
     cwd: module, encoding: 'utf8', env: tc.env, maxBuffer: 64 << 20,
   });
   if (r.error || r.status !== 0) {
     fs.rmSync(tmp, { force: true });
-    throw new LlgiError('LLGI_IO', `go build ${req.pkg} in ${module} failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
+    throw new LlgiError('LLGI_IO', `go build${compiler === 'gccgo' ? ' -compiler gccgo' : ''} ${req.pkg} in ${module} failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   }
   fs.renameSync(tmp, out);
   return out;
+}
+
+let gccgoSeen: string | null | undefined;
+
+/**
+ * `gccgo --version`'s first line (Debian's gccgo), or null when gccgo is not
+ * installed. gccgo builds go through the machine's go command
+ * (`go build -compiler gccgo`), which finds gccgo on PATH.
+ */
+export function gccgoVersion(): string | null {
+  if (gccgoSeen === undefined) {
+    const bin = which('gccgo');
+    const r = bin ? spawnSync(bin, ['--version'], { encoding: 'utf8' }) : null;
+    gccgoSeen = r && r.status === 0 ? r.stdout.split('\n')[0].trim() : null;
+  }
+  return gccgoSeen;
 }

@@ -3,10 +3,10 @@
 // repeated tag), frames aligned by gc's spelling of the function (align.ts),
 // each difference classified as a known deviation or a regression.
 
-import { gcName } from '../../compiler/llgo/names';
 import { alignFrames } from './align';
 import { classify, type KnownDeviation } from './deviations';
 import type { ProbeReport } from './probes';
+import { spelled } from './spelling';
 
 /** One probe run of one compiler. */
 export interface Run {
@@ -64,11 +64,6 @@ export interface ConformanceReport {
 export interface CompareOptions {
   /** The known deviations (default: the project's table, deviations.ts). */
   deviations?: readonly KnownDeviation[];
-}
-
-/** gc's spelling of a subject's function name (llgo's closures, generics, init and bound methods). */
-function spelled(subject: string, name: string): string {
-  return subject === 'llgo' ? gcName(name) : name;
 }
 
 function view(subject: string, f: { function: string; file: string; line: number }): ShownFrame {

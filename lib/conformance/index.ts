@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlgiError } from '../../compiler/errors';
-import { findGo, goBuild } from '../../compiler/toolchain/gc';
+import { findGo, gccgoVersion, goBuild, type GoToolchain } from '../../compiler/toolchain/gc';
 import { findLlgo, llgoBuild } from '../../compiler/toolchain/llgo';
 import { compareRuns, formatReport, type CompareOptions, type ConformanceReport, type Run } from './compare';
 import { parseProbes } from './probes';
@@ -19,8 +19,8 @@ export { KNOWN_DEVIATIONS, classify, type KnownDeviation } from './deviations';
 export { parseProbes, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from './probes';
 
 /** The compilers a scenario can be built with. */
-export type Subject = 'gc' | 'llgo';
-export const SUBJECTS: readonly Subject[] = ['gc', 'llgo'];
+export type Subject = 'gc' | 'llgo' | 'gccgo';
+export const SUBJECTS: readonly Subject[] = ['gc', 'llgo', 'gccgo'];
 
 export interface Scenario {
   name: string;
@@ -50,6 +50,13 @@ export function bundledScenarios(): Scenario[] {
   return [{ name: 'shapes', module, pkg: './cmd/shapes' }];
 }
 
+/** The go command: it builds gc's ground truth, and gccgo's builds too. */
+function needGo(): GoToolchain {
+  const go = findGo();
+  if (!go) throw new LlgiError('LLGI_TOOLCHAIN_MISSING', 'the go command is not installed (no /usr/local/go/bin/go or go on PATH; set LLGI_GO)');
+  return go;
+}
+
 export interface RunOptions {
   cacheDir?: string;
 }
@@ -59,10 +66,14 @@ export function runScenario(s: Scenario, subject: Subject, opts: RunOptions = {}
   let binary: string;
   let version: string;
   if (subject === 'gc') {
-    const go = findGo();
-    if (!go) throw new LlgiError('LLGI_TOOLCHAIN_MISSING', 'gc is not installed (no /usr/local/go/bin/go or go on PATH; set LLGI_GO)');
+    const go = needGo();
     binary = goBuild(go, { module: s.module, pkg: s.pkg, name: s.name, cacheDir: opts.cacheDir });
     version = go.version;
+  } else if (subject === 'gccgo') {
+    const v = gccgoVersion();
+    if (!v) throw new LlgiError('LLGI_TOOLCHAIN_MISSING', 'gccgo is not installed (Debian: apt-get install gccgo)');
+    binary = goBuild(needGo(), { module: s.module, pkg: s.pkg, name: s.name, cacheDir: opts.cacheDir, compiler: 'gccgo' });
+    version = v;
   } else if (subject === 'llgo') {
     const llgo = findLlgo();
     if (!llgo) throw new LlgiError('LLGI_TOOLCHAIN_MISSING', 'llgo is not installed ($LLGO or llgo on PATH, with LLGO_ROOT; docs/llgo.md)');

@@ -33,6 +33,8 @@ export const tools = {
   objcopy: which('objcopy'),
   /** The Go toolchain at /usr/local/go (not Debian's golang-go): `go tool pprof` reads our profiles. */
   go: fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null,
+  /** Debian's gccgo, a conformance subject (built through the go command's -compiler gccgo). */
+  gccgo: which('gccgo'),
 };
 export type Tool = keyof typeof tools;
 
