@@ -22,9 +22,13 @@ import type { FuncModel, InlineNode, TableModel } from './model';
 import { writeTable } from './write';
 import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
 import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
+import { funcNameForPrint, gcRuntimeName, isGcBinary } from './goname';
 
-/** Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables; 3: llgo lines over DWARF, cut LLGOFTB1, LLGOPCL1. */
-export const BUILDER_REVISION = 3;
+/**
+ * Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables; 3: llgo lines
+ * over DWARF, cut LLGOFTB1, LLGOPCL1; 4: gc binaries get gc's runtime names (goname.ts).
+ */
+export const BUILDER_REVISION = 4;
 
 export interface BuildReport {
   functions: number;
@@ -144,6 +148,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
   const fileOf = (u: Unit | undefined, idx: number | undefined) =>
     u?.lines && idx !== undefined ? u.lines.files[idx] : undefined;
   const unitAt = new Map(units.map((u) => [u.cu.offset, u]));
+  const dwarfNameAt = new Map<number, string>();
 
   // DWARF subprograms: declaration lines, and functions no symbol names.
   for (const u of units) {
@@ -157,6 +162,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
         funcs.set(entry, f);
       }
       f.fromDwarf = true;
+      if (d.name !== undefined && !dwarfNameAt.has(entry)) dwarfNameAt.set(entry, d.name);
       const declUnit = d.declFileCu !== undefined ? unitAt.get(d.declFileCu) : u;
       f.declFile ??= fileOf(declUnit, d.declFile);
       f.declLine ??= d.declLine;
@@ -175,6 +181,9 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
   if (llgo) mergeLlgoFunctions(funcs, llgo);
   // llgo -pclntab=none keeps its runtime's (empty) table globals: the symbol table is all there is.
   const llgoBuilt = !llgo && !llgoFailed && isLlgoBinary(elf);
+  // gc binaries: the names gc's runtime prints (goname.ts; docs/symbolization.md, "gc-built binaries").
+  const gcBuilt = !llgo && !llgoFailed && !llgoBuilt && isGcBinary(elf);
+  if (gcBuilt) for (const f of funcs.values()) f.name = gcRuntimeName(f.name, f.fromSymtab, dwarfNameAt.get(f.entry));
 
   const list = [...funcs.values()].sort((a, b) => a.entry - b.entry);
   if (!list.length) throw new LlgiError('LLGI_TABLE_INVALID', `${elf.name}: no functions in the symbol table or DWARF`);
@@ -218,7 +227,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
     const p = parents.get(d) ?? null;
     const parent = p ? nodeFor(p, u) : -1;
     const id = nodes.length;
-    nodes.push({ parent, name: d.name ?? '', callFile: fileOf(u, d.callFile), callLine: d.callLine ?? 0 });
+    nodes.push({ parent, name: gcBuilt ? funcNameForPrint(d.name ?? '') : d.name ?? '', callFile: fileOf(u, d.callFile), callLine: d.callLine ?? 0 });
     nodeOf.set(d, id);
     return id;
   };
