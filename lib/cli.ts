@@ -36,6 +36,9 @@ commands:
                                  default: the bundled scenarios. Exit status 3 when there are regressions
       --subject NAME             the compiler under test: llgo (default), gccgo or gc
       --json                     the structured report
+      --go-tests                 instead: run the runtime-introspection programs of Go's own test/ directory
+                                 (Caller, Callers, CallersFrames, FuncForPC, heapsampling.go) under the subject,
+                                 one PASS/FAIL/BUILD-FAILED/SKIP line each; exit status 3 when one gc passes fails
   reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
                                  (add it to the link; docs/embedding.md); default: stdout
   postlink <binary> [-o out]     embed the binary's LLGI table in its reserved note, in place
@@ -148,13 +151,18 @@ const REGRESSIONS = 3;
 
 function conformanceCommand(argv: string[]): number {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, options: { subject: { type: 'string' }, json: { type: 'boolean' } },
+    args: argv, allowPositionals: true, options: { subject: { type: 'string' }, json: { type: 'boolean' }, 'go-tests': { type: 'boolean' } },
   });
   // Required here: the harness and its drivers stay off the path of every other command.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const c = require('./conformance/index') as typeof import('./conformance/index');
   const subject = (values.subject ?? 'llgo') as import('./conformance/index').Subject;
   if (!c.SUBJECTS.includes(subject)) throw new UsageError(`unknown subject ${JSON.stringify(values.subject)}: expected ${c.SUBJECTS.join(' or ')}`);
+  if (values['go-tests']) {
+    if (positionals.length) throw new UsageError('conformance --go-tests takes no module or package');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./conformance/gotests') as typeof import('./conformance/gotests')).goTestsCommand(subject, !!values.json);
+  }
   if (positionals.length !== 0 && positionals.length !== 2) throw new UsageError('conformance takes a Go module directory and a package, or nothing');
   const scenarios = positionals.length
     ? [{ name: path.basename(positionals[1]), module: path.resolve(positionals[0]), pkg: positionals[1] }]

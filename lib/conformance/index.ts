@@ -17,6 +17,7 @@ export { alignFrames, type Pair } from './align';
 export { compareRuns, formatReport, type CompareOptions, type ConformanceReport, type Difference, type DifferenceKind, type ProbeComparison, type Run, type ShownFrame } from './compare';
 export { KNOWN_DEVIATIONS, classify, type KnownDeviation } from './deviations';
 export { parseProbes, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from './probes';
+export { formatGoTestReport, goTestPrograms, runGoTests, type GoTestOptions, type GoTestProgram, type GoTestReport, type GoTestResult, type GoTestStatus } from './gotests';
 
 /** The compilers a scenario can be built with. */
 export type Subject = 'gc' | 'llgo' | 'gccgo';
