@@ -17,7 +17,7 @@ import { buildLlgoFixture, type LlgoFixture } from '../compiler/llgo/fixture';
 import { FTB_HEADER, LLGOFTB1 } from '../compiler/llgo/ftb';
 import { LinkImage } from '../compiler/llgo/image';
 import { readLlgoTables, type LlgoTables } from '../compiler/llgo/read';
-import { SIDECAR_SECTIONS } from '../compiler/llgo/sidecar-write';
+import { SIDECAR_SECTIONS } from '../compiler/llgo/sidecar';
 import { Symbolizer } from '../lib/symbolize';
 import { APP_C, EXE_MAIN_C, NAMES, anchors, appExe, nm } from './helpers/llgo';
 import { INCLUDE } from './helpers/live';

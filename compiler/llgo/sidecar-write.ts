@@ -16,10 +16,8 @@ import { LlgiError } from '../errors';
 import { PCLINE_RECORD_SIZE, fnv1a64, symbolId, type EncodedTables } from './encode';
 import { LLGOFTB1, dedupeEntries, replaceAtomically, textOwners } from './ftb';
 import { LinkImage } from './image';
-import { LLGOPCL1, SIDECAR_VERSION } from './sidecar';
+import { LLGOPCL1, SIDECAR_ABI_VERSION, SIDECAR_HEADER, SIDECAR_SECTIONS, SIDECAR_VERSION } from './sidecar';
 
-export const SIDECAR_HEADER = 256;
-const ABI_VERSION = 1;
 const GOOS = { linux: 1, darwin: 2 } as const;
 const GOARCH = { x86_64: 1, aarch64: 2 } as const;
 
@@ -39,14 +37,6 @@ export interface SidecarData {
   entrySites: SidecarSite[];
   pcSites: SidecarSite[];
 }
-
-/** Descriptor element size and alignment, in descriptor order (pclnmap). */
-export const SIDECAR_SECTIONS: readonly { name: string; elem: number; align: number }[] = [
-  { name: 'records', elem: 28, align: 4 }, { name: 'pclines', elem: 24, align: 8 },
-  { name: 'strings', elem: 1, align: 1 }, { name: 'stringOffsets', elem: 4, align: 4 },
-  { name: 'hash', elem: 2, align: 2 }, { name: 'symbolIndex', elem: 16, align: 8 },
-  { name: 'entrySites', elem: 16, align: 8 }, { name: 'pcSites', elem: 16, align: 8 },
-];
 
 function sitesBytes(sites: SidecarSite[]): Buffer {
   const b = Buffer.alloc(16 * sites.length);
@@ -81,7 +71,7 @@ export function encodeSidecar(d: SidecarData): Buffer {
   out[17] = 1;
   out[18] = GOOS[d.goos ?? 'linux'];
   out[19] = GOARCH[d.machine];
-  out.writeUInt32LE(ABI_VERSION, 20);
+  out.writeUInt32LE(SIDECAR_ABI_VERSION, 20);
   out.writeBigUInt64LE(BigInt(out.length), 24);
   out.writeBigUInt64LE(BigInt(d.imageBase), 40);
   out.writeBigUInt64LE(BigInt(d.textStart - d.imageBase), 48);

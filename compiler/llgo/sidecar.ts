@@ -12,17 +12,19 @@ import { fnv1a64 } from './encode';
 
 export const LLGOPCL1 = 'LLGOPCL1';
 export const SIDECAR_VERSION = 4;
-const HEADER = 256;
-const ABI_VERSION = 1;
+export const SIDECAR_HEADER = 256;
+export const SIDECAR_ABI_VERSION = 1;
 /** llgo's loader reads at most this much (runtime/internal/lib/runtime/pclntab_external.go). */
 export const SIDECAR_MAX = 512 << 20;
 
-/** Descriptor order, element size and alignment (§10). */
-const SECTIONS = [
-  ['records', 28, 4], ['pclines', 24, 8], ['strings', 1, 1], ['stringOffsets', 4, 4],
-  ['hash', 2, 2], ['symbolIndex', 16, 8], ['entrySites', 16, 8], ['pcSites', 16, 8],
+/** Descriptor order, element size and alignment (§10): the reader and the generator's writer (sidecar-write.ts). */
+export const SIDECAR_SECTIONS = [
+  { name: 'records', elem: 28, align: 4 }, { name: 'pclines', elem: 24, align: 8 },
+  { name: 'strings', elem: 1, align: 1 }, { name: 'stringOffsets', elem: 4, align: 4 },
+  { name: 'hash', elem: 2, align: 2 }, { name: 'symbolIndex', elem: 16, align: 8 },
+  { name: 'entrySites', elem: 16, align: 8 }, { name: 'pcSites', elem: 16, align: 8 },
 ] as const;
-type SectionName = (typeof SECTIONS)[number][0];
+type SectionName = (typeof SIDECAR_SECTIONS)[number]['name'];
 
 export interface Sidecar {
   path: string;
@@ -51,19 +53,19 @@ function u64(b: Buffer, off: number, bad: (w: string) => LlgiError, what: string
 /** Parses and validates a sidecar's header and section layout (LLGI_LLGO_INVALID on any fault). */
 export function parseSidecar(buf: Buffer, path: string): Sidecar {
   const bad = (why: string) => new LlgiError('LLGI_LLGO_INVALID', `${path}: llgo sidecar: ${why}`);
-  if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== LLGOPCL1) throw bad(`no ${LLGOPCL1} magic in a ${HEADER}-byte header`);
+  if (buf.length < SIDECAR_HEADER || buf.toString('latin1', 0, 8) !== LLGOPCL1) throw bad(`no ${LLGOPCL1} magic in a ${SIDECAR_HEADER}-byte header`);
   const version = buf.readUInt32LE(8);
   if (version !== SIDECAR_VERSION) throw bad(`version ${version} is not supported (only ${SIDECAR_VERSION})`);
-  if (buf.readUInt32LE(12) !== HEADER) throw bad(`header size ${buf.readUInt32LE(12)}, expected ${HEADER}`);
+  if (buf.readUInt32LE(12) !== SIDECAR_HEADER) throw bad(`header size ${buf.readUInt32LE(12)}, expected ${SIDECAR_HEADER}`);
   if (buf[16] !== 8 || buf[17] !== 1) throw bad(`pointer size ${buf[16]} / endianness ${buf[17]}: only 8-byte little-endian targets exist`);
   if (buf[18] !== 1) throw bad(`GOOS code ${buf[18]} is not linux`);
   const machine = buf[19] === 1 ? 'x86_64' : buf[19] === 2 ? 'aarch64' : null;
   if (!machine) throw bad(`GOARCH code ${buf[19]} is neither amd64 nor arm64`);
-  if (buf.readUInt32LE(20) !== ABI_VERSION) throw bad(`ABI version ${buf.readUInt32LE(20)}, expected ${ABI_VERSION}`);
+  if (buf.readUInt32LE(20) !== SIDECAR_ABI_VERSION) throw bad(`ABI version ${buf.readUInt32LE(20)}, expected ${SIDECAR_ABI_VERSION}`);
   const size = u64(buf, 24, bad, 'file size');
   if (size !== buf.length) throw bad(`header says ${size} bytes, the file has ${buf.length}`);
   const sum = buf.readBigUInt64LE(32);
-  const got = fnv1a64(buf.subarray(HEADER));
+  const got = fnv1a64(buf.subarray(SIDECAR_HEADER));
   if (sum !== got) throw bad(`payload checksum 0x${got.toString(16)} does not match the header's 0x${sum.toString(16)}`);
   const imageBase = u64(buf, 40, bad, 'image base');
   const textStart = u64(buf, 48, bad, 'text start');
@@ -71,10 +73,10 @@ export function parseSidecar(buf: Buffer, path: string): Sidecar {
   if (textEnd <= textStart) throw bad(`text range [0x${textStart.toString(16)}, 0x${textEnd.toString(16)}) is empty`);
   const sections = {} as Sidecar['sections'];
   const spans: [number, number, string][] = [];
-  SECTIONS.forEach(([name, elem, align], i) => {
+  SIDECAR_SECTIONS.forEach(({ name, elem, align }, i) => {
     const off = u64(buf, 96 + 16 * i, bad, `${name} offset`);
     const count = u64(buf, 104 + 16 * i, bad, `${name} count`);
-    if (off < HEADER || off > buf.length || count > (buf.length - off) / elem) throw bad(`section ${name} (offset ${off}, ${count} x ${elem} bytes) is outside the file`);
+    if (off < SIDECAR_HEADER || off > buf.length || count > (buf.length - off) / elem) throw bad(`section ${name} (offset ${off}, ${count} x ${elem} bytes) is outside the file`);
     if (off % align) throw bad(`section ${name} at offset ${off} is not ${align}-byte aligned`);
     sections[name] = { bytes: buf.subarray(off, off + count * elem), count };
     if (count) spans.push([off, off + count * elem, name]);

@@ -38,26 +38,24 @@ export interface GoBuildRequest {
   compiler?: 'gc' | 'gccgo';
   /** The package to build, relative to the module: './cmd/app'. */
   pkg: string;
-  shared?: boolean;
   name?: string;
   cacheDir?: string;
 }
 
-/** Builds (or reuses) `req.pkg` with gc: an executable, or a c-shared library. */
+/** Builds (or reuses) `req.pkg` as an executable with gc (or gccgo). */
 export function goBuild(tc: GoToolchain, req: GoBuildRequest): string {
   const module = path.resolve(req.module);
   const compiler = req.compiler ?? 'gc';
-  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, !!req.shared, compiler]));
+  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, compiler]));
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
   const stem = req.name ?? path.basename(req.pkg === '.' ? module : req.pkg);
-  const name = req.shared ? `lib${stem}.so` : stem;
   if (compiler === 'gccgo') h.update(gccgoVersion() ?? '');
   const dir = path.join(req.cacheDir ?? defaultCacheDir(), compiler, h.digest('hex').slice(0, 16));
-  const out = path.join(dir, name);
+  const out = path.join(dir, stem);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const r = spawnSync(tc.bin, ['build', ...(compiler === 'gccgo' ? ['-compiler', 'gccgo'] : []), ...(req.shared ? ['-buildmode=c-shared'] : []), '-o', tmp, req.pkg], {
+  const r = spawnSync(tc.bin, ['build', ...(compiler === 'gccgo' ? ['-compiler', 'gccgo'] : []), '-o', tmp, req.pkg], {
     cwd: module, encoding: 'utf8', env: tc.env, maxBuffer: 64 << 20,
   });
   if (r.error || r.status !== 0) {
