@@ -8,7 +8,7 @@ import { NOTE_SECTION } from '../compiler/embed/reserve';
 import { LlgiError } from '../compiler/errors';
 import { AddressLike, parseAddress } from './address';
 import { coded, native } from './native';
-import { Symbolizer, type Frame } from './symbolize';
+import { Symbolizer, callersFramesOf, type Frame } from './symbolize';
 import { moduleTable, type TableChoice, type TableSource, type Validation } from './table-cache';
 
 export interface LoadOptions {
@@ -364,20 +364,22 @@ export function funcForPC(pc: AddressLike): Func | null {
 
 /**
  * gc's CallersFrames: each pc is a return address (looked up at pc-1 unless it
- * is a function's entry), inlined calls expanded innermost first. pcs outside
- * every module are skipped, as gc skips pcs without a function. Modules closed
- * after the pcs were captured still answer.
+ * is a function's entry), inlined calls expanded innermost first, except
+ * where the next pc already stands for an enclosing frame (gc's own Callers
+ * lists one: callersFramesOf). pcs outside every module are skipped, as gc
+ * skips pcs without a function. Modules closed after the pcs were captured
+ * still answer.
  */
 export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
-  const out: LiveFrame[] = [];
+  const chains: LiveFrame[][] = [];
   for (const pc of pcs) {
     const p = parseAddress(pc);
     const m = moduleOf(p, true);
     if (!m) continue;
     const [frames] = m.sym.symbolize([p], { returnAddresses: true });
-    for (let i = visibleFrom(frames); i < frames.length; i++) out.push({ ...frames[i], module: m });
+    chains.push(frames.slice(visibleFrom(frames)).map((f) => ({ ...f, module: m })));
   }
-  return out;
+  return callersFramesOf(chains);
 }
 
 export interface TraceOptions {

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
 import { funcNameForPrint, gcRuntimeName, stripAbiSuffix } from '../compiler/table/goname';
 import { findGo, goBuild } from '../compiler/toolchain/gc';
-import { Symbolizer, type Frame } from '../lib/symbolize';
+import { Symbolizer, callersFramesOf, type Frame } from '../lib/symbolize';
 import { GO_MODULE, parseProbes, type ProbeReport, type RuntimeFrame } from './helpers/llgo-real';
 import { testWith } from './helpers/tools';
 
@@ -54,30 +54,6 @@ function same(ours: Frame | undefined, theirs: RuntimeFrame | undefined, compare
     && ours.file === theirs.file && ours.line === theirs.line && ours.entry === theirs.entry && (!comparePc || ours.pc === theirs.pc);
 }
 
-const sameChain = (a: Frame[], b: Frame[]) => a.length === b.length
-  && a.every((f, i) => f.function === b[i].function && f.file === b[i].file && f.line === b[i].line && f.entry === b[i].entry);
-
-/**
- * gc's CallersFrames over `pcs` computed from our frames (runtime/symtab.go,
- * Frames.Next; docs/gc-semantics.md §5.3): each pc gives its innermost frame;
- * the enclosing frames of an inlined one are inserted one by one until the
- * next pc in the list is the implied pc of the next enclosing frame (we know
- * it is when that pc symbolizes as exactly that frame and its callers);
- * nothing is inserted after the last pc.
- */
-function oursAsCallersFrames(perPc: Frame[][]): Frame[] {
-  const out: Frame[] = [];
-  perPc.forEach((chain, i) => {
-    if (!chain.length) return;
-    out.push(chain[0]);
-    for (let j = 1; j < chain.length; j++) {
-      if (i + 1 >= perPc.length || sameChain(perPc[i + 1], chain.slice(j))) break;
-      out.push(chain[j]);
-    }
-  });
-  return out;
-}
-
 /**
  * The one case where DWARF cannot give gc's answer (docs/symbolization.md,
  * "gc-built binaries"): when gc expands the frames enclosing an inlined call
@@ -103,7 +79,7 @@ function compare(sym: Symbolizer, reports: Report[]): Record<string, Tally> {
   for (const r of reports) {
     const perPc = sym.symbolize(r.pcs, { returnAddresses: true });
     // CallersFrames over the whole list.
-    const seq = oursAsCallersFrames(perPc);
+    const seq = callersFramesOf(perPc);
     const n = Math.max(seq.length, r.frames.length);
     for (let i = 0; i < n; i++) {
       count('CallersFrames', same(seq[i], r.frames[i]), () => `${r.tag} frame ${i}: ours ${show(seq[i])}, gc ${show(r.frames[i])}`);

@@ -363,6 +363,12 @@ export class AttrValues {
     }
   }
 
+  /** A flag (DW_FORM_flag, flag_present): true when present and set. */
+  flag(slot: number): boolean {
+    const f = this.form[slot];
+    return f === FORM_FLAG_PRESENT || (f === FORM_FLAG && this.value[slot] !== 0);
+  }
+
   /** A section offset; DWARF 2–3 used data4/data8 for these. */
   sectionOffset(slot: number): number | undefined {
     const f = this.form[slot];

@@ -53,6 +53,8 @@ export const FUNC_SIZED = 0x4;
 export const FUNC_LLGO_NAME = 0x8;
 /** The lines are llgo's (record line and statement anchors), not DWARF's. */
 export const FUNC_LLGO_LINES = 0x10;
+/** A gc wrapper (DW_AT_trampoline in a gc-built binary): elided above the function it wraps, as gc does. */
+export const FUNC_WRAPPER = 0x20;
 
 /**
  * The header checksum over bytes [start, end) (docs/table-format.md,

@@ -27,6 +27,8 @@ export interface FuncModel {
   llgoName?: boolean;
   /** The lines are llgo's record line and statement anchors. */
   llgoLines?: boolean;
+  /** A gc wrapper (DW_AT_trampoline): gc's stacks elide it above the function it wraps. */
+  wrapper?: boolean;
   declFile?: string;
   declLine?: number;
   /** STT_FILE name of a local symbol: llvm-symbolizer's file fallback. */

@@ -3,7 +3,7 @@
 
 import { LlgiError } from '../errors';
 import {
-  BUCKET_SIZE, ELEM_SIZE, FUNC_DWARF, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SIZED, FUNC_SYMTAB, H, HEADER_SIZE, MAGIC, NONE, SECTIONS,
+  BUCKET_SIZE, ELEM_SIZE, FUNC_DWARF, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SIZED, FUNC_SYMTAB, FUNC_WRAPPER, H, HEADER_SIZE, MAGIC, NONE, SECTIONS,
   SUBBUCKETS, SUBBUCKET_SIZE, SectionName, VERSION, CHECKSUM_START, tableChecksum,
 } from './format';
 import { TableModel } from './model';
@@ -104,7 +104,7 @@ export function writeTable(m: TableModel): Buffer {
     funcs.writeUInt32LE(p, o + 24);
     funcs.writeUInt32LE(f.paints.length, o + 28);
     const flags = (f.fromSymtab ? FUNC_SYMTAB : 0) | (f.fromDwarf ? FUNC_DWARF : 0) | (f.size !== undefined ? FUNC_SIZED : 0)
-      | (f.llgoName ? FUNC_LLGO_NAME : 0) | (f.llgoLines ? FUNC_LLGO_LINES : 0);
+      | (f.llgoName ? FUNC_LLGO_NAME : 0) | (f.llgoLines ? FUNC_LLGO_LINES : 0) | (f.wrapper ? FUNC_WRAPPER : 0);
     funcs.writeUInt32LE(flags, o + 32);
     funcs.writeUInt32LE(strings.opt(f.symFile), o + 36);
     for (const l of f.lines) {

@@ -40,27 +40,32 @@ export interface GoBuildRequest {
   pkg: string;
   name?: string;
   cacheDir?: string;
+  /** 'exe' (default) or 'c-shared': a shared library with the package's //export functions (gc only). */
+  buildMode?: 'exe' | 'c-shared';
 }
 
-/** Builds (or reuses) `req.pkg` as an executable with gc (or gccgo). */
+/** Builds (or reuses) `req.pkg` as an executable, or a c-shared library, with gc (or gccgo). */
 export function goBuild(tc: GoToolchain, req: GoBuildRequest): string {
   const module = path.resolve(req.module);
   const compiler = req.compiler ?? 'gc';
-  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, compiler]));
+  const mode = req.buildMode ?? 'exe';
+  if (mode === 'c-shared' && compiler !== 'gc') throw new LlgiError('LLGI_BAD_ARGUMENT', 'goBuild: c-shared libraries are built with gc only');
+  const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, compiler, mode]));
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
-  const stem = req.name ?? path.basename(req.pkg === '.' ? module : req.pkg);
+  const stem = (req.name ?? path.basename(req.pkg === '.' ? module : req.pkg)) + (mode === 'c-shared' ? '.so' : '');
   if (compiler === 'gccgo') h.update(gccgoVersion() ?? '');
   const dir = path.join(req.cacheDir ?? defaultCacheDir(), compiler, h.digest('hex').slice(0, 16));
   const out = path.join(dir, stem);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const r = spawnSync(tc.bin, ['build', ...(compiler === 'gccgo' ? ['-compiler', 'gccgo'] : []), '-o', tmp, req.pkg], {
+  const flags = [...(compiler === 'gccgo' ? ['-compiler', 'gccgo'] : []), ...(mode === 'c-shared' ? ['-buildmode=c-shared'] : [])];
+  const r = spawnSync(tc.bin, ['build', ...flags, '-o', tmp, req.pkg], {
     cwd: module, encoding: 'utf8', env: tc.env, maxBuffer: 64 << 20,
   });
   if (r.error || r.status !== 0) {
     fs.rmSync(tmp, { force: true });
-    throw new LlgiError('LLGI_IO', `go build${compiler === 'gccgo' ? ' -compiler gccgo' : ''} ${req.pkg} in ${module} failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
+    throw new LlgiError('LLGI_IO', `go build ${[...flags, req.pkg].join(' ')} in ${module} failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   }
   fs.renameSync(tmp, out);
   return out;

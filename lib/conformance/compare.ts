@@ -1,11 +1,13 @@
 // Compares what a subject compiler's runtime reported at each probe with what
 // gc's reported for the same scenario: probes matched by tag (in order for a
 // repeated tag), frames aligned by gc's spelling of the function (align.ts),
-// each difference classified as a known deviation or a regression.
+// each difference classified as a known deviation or a regression; heap
+// probes compared site by site (heap.ts).
 
 import { alignFrames } from './align';
 import { classify, type KnownDeviation } from './deviations';
-import type { ProbeReport } from './probes';
+import { compareHeap, formatHeapSites, type HeapComparison } from './heap';
+import type { HeapReport, ProbeReport } from './probes';
 import { spelled } from './spelling';
 
 /** One probe run of one compiler. */
@@ -15,6 +17,8 @@ export interface Run {
   version: string;
   binary: string;
   reports: ProbeReport[];
+  /** The heap probes' reports (none when the scenario has no heap probe). */
+  heap?: HeapReport[];
 }
 
 /** A frame as compared: the runtime's own name, gc's spelling of it, file and line. */
@@ -25,7 +29,11 @@ export interface ShownFrame {
   line: number;
 }
 
-export type DifferenceKind = 'missing-probe' | 'extra-probe' | 'missing-frame' | 'extra-frame' | 'function' | 'file' | 'line';
+export type DifferenceKind = 'missing-probe' | 'extra-probe' | 'missing-frame' | 'extra-frame' | 'function' | 'file' | 'line' |
+  // Heap probes (want and got are HeapSites): the subject's profile has no
+  // stacks; a site only one side has; a site on another line of the same
+  // function; the same site with other object or byte counts.
+  'heap-no-stacks' | 'heap-missing-site' | 'heap-extra-site' | 'heap-site-line' | 'heap-objects' | 'heap-bytes';
 
 export interface Difference {
   /** The probe's tag ('#2' appended for the second probe of a repeated tag). */
@@ -39,6 +47,14 @@ export interface Difference {
   gotIndex?: number;
   /** An extra frame at the bottom of the subject's stack. */
   last?: boolean;
+  /** The subject's frame just before `got` (its callee), for an extra or renamed frame. */
+  callee?: ShownFrame;
+  /** A missing frame below the subject's last frame: gc's function where the subject's stack ended. */
+  truncatedAt?: string;
+  /** For a heap site only one side has: the other side's site in the same function, if any. */
+  sibling?: ShownFrame;
+  /** The probe's two stacks, gc's function names (the subject's in gc's spelling), innermost first. */
+  stacks?: { want: string[]; got: string[] };
   /** The known deviation this is (its id and reason), or none: a regression. */
   deviation?: { id: string; reason: string };
 }
@@ -56,6 +72,9 @@ export interface ConformanceReport {
   subject: { subject: string; version: string };
   probes: ProbeComparison[];
   frames: { compared: number; equal: number };
+  heapProbes: HeapComparison[];
+  /** gc's heap sites, and how many the subject has at the same function and line with the same counts. */
+  heap: { compared: number; equal: number };
   differences: Difference[];
   /** Differences that are not known deviations. */
   regressions: Difference[];
@@ -85,15 +104,21 @@ function byTag(reports: ProbeReport[]): Map<string, ProbeReport> {
 function compareProbe(probe: string, want: ShownFrame[], got: ShownFrame[]): ProbeComparison {
   const differences: Difference[] = [];
   let equal = 0;
-  for (const p of alignFrames(want, got, (f, side) => (side === 'want' ? f.function : f.gcFunction))) {
-    const at = { probe, want: p.want, wantIndex: p.wantIndex, got: p.got, gotIndex: p.gotIndex };
-    if (!p.got) differences.push({ ...at, kind: 'missing-frame' });
-    else if (!p.want) differences.push({ ...at, kind: 'extra-frame', last: p.gotIndex === got.length - 1 });
-    else if (p.want.function !== p.got.gcFunction) differences.push({ ...at, kind: 'function' });
+  const pairs = alignFrames(want, got, (f, side) => (side === 'want' ? f.function : f.gcFunction));
+  // Where the subject's stack ends: the first of gc's frames after the subject's last.
+  const lastGot = pairs.map((p) => !!p.got).lastIndexOf(true);
+  const truncatedAt = pairs.slice(lastGot + 1).find((p) => p.want)?.want?.function;
+  const stacks = { want: want.map((f) => f.function), got: got.map((f) => f.gcFunction) };
+  pairs.forEach((p, i) => {
+    const at = { probe, want: p.want, wantIndex: p.wantIndex, got: p.got, gotIndex: p.gotIndex, stacks };
+    const callee = p.gotIndex ? got[p.gotIndex - 1] : undefined;
+    if (!p.got) differences.push({ ...at, kind: 'missing-frame', ...(i > lastGot ? { truncatedAt } : {}) });
+    else if (!p.want) differences.push({ ...at, kind: 'extra-frame', last: p.gotIndex === got.length - 1, callee });
+    else if (p.want.function !== p.got.gcFunction) differences.push({ ...at, kind: 'function', callee });
     else if (p.want.file !== p.got.file) differences.push({ ...at, kind: 'file' });
     else if (p.want.line !== p.got.line) differences.push({ ...at, kind: 'line' });
     else equal++;
-  }
+  });
   return { probe, compared: want.length, equal, differences };
 }
 
@@ -114,7 +139,8 @@ export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): Co
   for (const tag of have.keys()) {
     if (!want.has(tag)) probes.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
   }
-  const differences = probes.flatMap((p) => p.differences);
+  const heapProbes = compareHeapProbes(truth, got);
+  const differences = [...probes.flatMap((p) => p.differences), ...heapProbes.flatMap((p) => p.differences)];
   for (const d of differences) {
     const k = classify(d, got.subject, opts.deviations);
     if (k) d.deviation = { id: k.id, reason: k.reason };
@@ -124,19 +150,37 @@ export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): Co
     subject: { subject: got.subject, version: got.version },
     probes,
     frames: { compared: probes.reduce((n, p) => n + p.compared, 0), equal: probes.reduce((n, p) => n + p.equal, 0) },
+    heapProbes,
+    heap: { compared: heapProbes.reduce((n, p) => n + p.compared, 0), equal: heapProbes.reduce((n, p) => n + p.equal, 0) },
     differences,
     regressions: differences.filter((d) => !d.deviation),
   };
+}
+
+function compareHeapProbes(truth: Run, got: Run): HeapComparison[] {
+  const have = new Map((got.heap ?? []).map((h) => [h.tag, h]));
+  const out: HeapComparison[] = [];
+  for (const w of truth.heap ?? []) {
+    const g = have.get(w.tag);
+    have.delete(w.tag);
+    out.push(g ? compareHeap(w.tag, w, truth.subject, g, got.subject) : { probe: w.tag, compared: 0, equal: 0, differences: [{ probe: w.tag, kind: 'missing-probe' }] });
+  }
+  for (const tag of have.keys()) out.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
+  return out;
 }
 
 const at = (f?: ShownFrame) => (f ? `${f.function} ${f.file || '?'}:${f.line}` : '-');
 
 /** The report as text: the match rate, then every difference with its class. */
 export function formatReport(r: ConformanceReport): string {
-  const rate = r.frames.compared ? ((100 * r.frames.equal) / r.frames.compared).toFixed(1) : '100.0';
+  const rate = (x: { equal: number; compared: number }) => (x.compared ? ((100 * x.equal) / x.compared).toFixed(1) : '100.0');
   const lines = [
     `${r.subject.subject} (${r.subject.version}) against ${r.truth.subject} (${r.truth.version})`,
-    `frames: ${r.frames.equal} of ${r.frames.compared} identical (${rate}%); ${r.differences.length - r.regressions.length} known deviations, ${r.regressions.length} regressions`,
+    [
+      r.frames.compared || !r.heapProbes.length ? `frames: ${r.frames.equal} of ${r.frames.compared} identical (${rate(r.frames)}%)` : '',
+      r.heapProbes.length ? `heap sites: ${r.heap.equal} of ${r.heap.compared} identical (${rate(r.heap)}%)` : '',
+      `${r.differences.length - r.regressions.length} known deviations, ${r.regressions.length} regressions`,
+    ].filter(Boolean).join('; '),
   ];
   for (const p of r.probes) {
     if (!p.differences.length) continue;
@@ -144,6 +188,14 @@ export function formatReport(r: ConformanceReport): string {
     for (const d of p.differences) {
       lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
       if (d.want || d.got) lines.push(`    gc:      ${at(d.want)}`, `    subject: ${at(d.got)}`);
+    }
+  }
+  for (const p of r.heapProbes) {
+    if (!p.differences.length) continue;
+    lines.push(`heap probe ${p.probe}: ${p.equal} of ${p.compared} sites identical`);
+    for (const d of p.differences) {
+      lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
+      if (d.want || d.got) lines.push(...formatHeapSites(d));
     }
   }
   return lines.join('\n') + '\n';

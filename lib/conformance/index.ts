@@ -11,12 +11,13 @@ import { LlgiError } from '../../compiler/errors';
 import { findGo, gccgoVersion, goBuild, type GoToolchain } from '../../compiler/toolchain/gc';
 import { findLlgo, llgoBuild } from '../../compiler/toolchain/llgo';
 import { compareRuns, formatReport, type CompareOptions, type ConformanceReport, type Run } from './compare';
-import { parseProbes } from './probes';
+import { parseHeapProbes, parseProbes } from './probes';
 
 export { alignFrames, type Pair } from './align';
 export { compareRuns, formatReport, type CompareOptions, type ConformanceReport, type Difference, type DifferenceKind, type ProbeComparison, type Run, type ShownFrame } from './compare';
 export { KNOWN_DEVIATIONS, classify, type KnownDeviation } from './deviations';
-export { parseProbes, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from './probes';
+export { parseHeapProbes, parseProbes, type HeapRecord, type HeapReport, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from './probes';
+export { compareHeap, heapSites, type HeapComparison, type HeapSite } from './heap';
 export { formatGoTestReport, goTestPrograms, runGoTests, type GoTestOptions, type GoTestProgram, type GoTestReport, type GoTestResult, type GoTestStatus } from './gotests';
 
 /** The compilers a scenario can be built with. */
@@ -48,7 +49,7 @@ export function probeModuleDir(): string {
 /** The bundled scenarios (go/scenarios). */
 export function bundledScenarios(): Scenario[] {
   const module = path.join(goDir(), 'scenarios');
-  return [{ name: 'shapes', module, pkg: './cmd/shapes' }];
+  return [{ name: 'shapes', module, pkg: './cmd/shapes' }, { name: 'heap', module, pkg: './cmd/heap' }];
 }
 
 /** The go command: it builds gc's ground truth, and gccgo's builds too. */
@@ -87,7 +88,7 @@ export function runScenario(s: Scenario, subject: Subject, opts: RunOptions = {}
   if (r.error || r.status !== 0) {
     throw new LlgiError('LLGI_SCENARIO_FAILED', `${s.name} built by ${subject} exited with ${r.error?.message ?? `status ${r.status}`}:\n${(r.stderr ?? '').slice(-4000)}`);
   }
-  return { subject, version, binary, reports: parseProbes(r.stdout) };
+  return { subject, version, binary, reports: parseProbes(r.stdout), heap: parseHeapProbes(r.stdout) };
 }
 
 /** gc's run of `s`: the ground truth. */

@@ -74,7 +74,8 @@ static inline uint64_t llgi_sums_size(uint64_t table_size, uint64_t *nchunks, ui
 #define LLGI_FUNC_SIZED 0x4u  /* size is known (symbol st_size or DWARF range) */
 #define LLGI_FUNC_LLGO_NAME 0x8u  /* name from llgo's funcinfo record */
 #define LLGI_FUNC_LLGO_LINES 0x10u /* lines from llgo's record line and statement anchors */
-#define LLGI_FUNC_FLAGS 0x1fu
+#define LLGI_FUNC_WRAPPER 0x20u /* a gc wrapper: gc's stacks elide it above the function it wraps */
+#define LLGI_FUNC_FLAGS 0x3fu
 
 /* On-disk records (little-endian, 4-byte aligned). */
 typedef struct llgi_bucket {

@@ -1,0 +1,161 @@
+// The bundled scenarios as c-shared libraries inside this Node process
+// (docs/conformance.md, "In Node"): gc's build and, when llgo is here,
+// llgo's, loaded side by side. Each runtime prints what it says about its
+// own stacks (go/probe); our callersFrames and funcForPC over the same pcs
+// must say the same. Then the two runtimes are compared with each other, and
+// the heap profile our sampler takes of llgo's library is compared with
+// gc's own profile of gc's library, site by site.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { findGo, goBuild } from '../compiler/toolchain/gc';
+import { llgoBuild } from '../compiler/toolchain/llgo';
+import { bundledScenarios, compareRuns, formatReport, parseHeapProbes, type HeapReport, type ProbeReport, type Run } from '../lib/conformance/index';
+import { callersFrames, funcForPC, load, markerLine, type Module } from '../lib/index';
+import { differs, llgo, takeProbes, testWithLlgo } from './helpers/llgo-real';
+import { profileAt } from './helpers/mprof';
+import { testWith } from './helpers/tools';
+
+const OUT = path.join(os.tmpdir(), `llgi-node-probes-${process.pid}.jsonl`);
+process.env.LLGI_PROBE_OUT = OUT;
+
+const [SHAPES] = bundledScenarios();
+const PKG = './cmd/cshared';
+const HEAP_PREFIX = 'llgo-introspect.dev/scenarios/heap.';
+const HEAP_GO = path.join(SHAPES.module, 'heap', 'heap.go');
+const N = 100;
+
+interface Loaded { m: Module; version: string; atLoad: ProbeReport[] }
+const loaded = new Map<string, Loaded>();
+
+function loadOnce(subject: 'gc' | 'llgo'): Loaded {
+  let l = loaded.get(subject);
+  if (!l) {
+    takeProbes(OUT);
+    let so: string;
+    let version: string;
+    if (subject === 'gc') {
+      const go = findGo()!;
+      so = goBuild(go, { module: SHAPES.module, pkg: PKG, name: 'scenarios', buildMode: 'c-shared' });
+      version = go.version;
+    } else {
+      so = llgoBuild(llgo!, { module: SHAPES.module, pkg: PKG, mode: 'c-shared', name: 'scenarios' }).path;
+      version = llgo!.version;
+    }
+    const m = load(so);
+    // gc's library read its environment as the process started: tell it the file.
+    if (subject === 'gc') m.func('LlgiProbeTo', 'void (const char *)')(OUT);
+    l = { m, version, atLoad: takeProbes(OUT) };
+    loaded.set(subject, l);
+  }
+  return l;
+}
+
+const ran = new Map<string, { l: Loaded; run: Run }>();
+
+/**
+ * Runs every shape in `subject`'s library once (its callbacks probe only
+ * their first call in a process): what its runtime said, init's report
+ * (made at load) first.
+ */
+function shapes(subject: 'gc' | 'llgo'): { l: Loaded; run: Run } {
+  let r = ran.get(subject);
+  if (!r) {
+    const l = loadOnce(subject);
+    l.m.call('LlgiShapes');
+    const reports = [...l.atLoad, ...takeProbes(OUT)];
+    r = { l, run: { subject, version: l.version, binary: l.m.path, reports } };
+    ran.set(subject, r);
+  }
+  return r;
+}
+
+/** Our callersFrames and funcForPC over every pc the runtime reported, against what the runtime said. */
+function checkOwnAnswers(t: ExecutionContext, reports: ProbeReport[], anchors: boolean): number {
+  let compared = 0;
+  for (const r of reports) {
+    const ours = callersFrames(r.pcs);
+    t.is(ours.length, r.frames.length, `${r.tag}: as many frames as the runtime's CallersFrames`);
+    r.frames.forEach((theirs, i) => {
+      compared++;
+      t.is(differs(ours[i], theirs, anchors), null, `${r.tag} frame ${i}`);
+    });
+    r.funcs.forEach((fn) => {
+      const f = funcForPC(fn.pc);
+      t.is(f?.name, fn.name, `${r.tag}: FuncForPC(0x${fn.pc.toString(16)})`);
+    });
+  }
+  return compared;
+}
+
+testWith(['go'], "gc's c-shared library in Node: callersFrames and funcForPC answer every pc as gc's runtime", (t) => {
+  const { l, run } = shapes('gc');
+  // gc ran the package's init during dlopen, before the probe had its file.
+  t.deepEqual(l.atLoad, []);
+  t.is(run.reports.length, 21);
+  const compared = checkOwnAnswers(t, run.reports, false);
+  // gc's FuncForPC gives the physical entry and FileLine(pc) for the pc itself, as ours does.
+  for (const r of run.reports) {
+    for (const fn of r.funcs) {
+      const f = funcForPC(fn.pc)!;
+      t.is(f.entry, fn.entry, `${r.tag}: entry of ${fn.name}`);
+      t.deepEqual(f.fileLine(fn.pc), { file: fn.file, line: fn.line }, `${r.tag}: FileLine of ${fn.name}`);
+    }
+  }
+  t.log(`gc c-shared: all ${compared} frames equal to gc's`);
+});
+
+testWithLlgo("llgo's c-shared library beside gc's: its own answers are ours, and against gc's runtime no regression", (t) => {
+  const gc = shapes('gc').run;
+  const { run } = shapes('llgo');
+  t.is(run.reports.length, 22);
+  const compared = checkOwnAnswers(t, run.reports.filter((r) => r.tag !== 'init'), true);
+  // gc's init report went to stdout (above): compare the shapes both ran from LlgiShapes.
+  const r = compareRuns(gc, { ...run, reports: run.reports.filter((x) => x.tag !== 'init') });
+  t.log(`llgo c-shared: all ${compared} frames equal to llgo's; against gc in the same process: ${r.frames.equal} of ${r.frames.compared} identical`);
+  t.deepEqual(r.regressions, []);
+  t.true(r.frames.equal >= 90, `${r.frames.equal}`);
+});
+
+/** gc's own heap profile of its library after n allocations of each kind at rate 1. */
+function gcHeap(): HeapReport {
+  const { m } = loadOnce('gc');
+  takeProbes(OUT);
+  m.call('LlgiSetMemProfileRate', 1);
+  m.call('LlgiHeap', N);
+  m.call('LlgiHeapProbe');
+  m.call('LlgiSetMemProfileRate', 512 * 1024);
+  const text = fs.readFileSync(OUT, 'utf8');
+  fs.truncateSync(OUT, 0);
+  const [h] = parseHeapProbes(text);
+  return h;
+}
+
+testWithLlgo("llgo's library through our sampler at rate 1 against gc's own profile: every site found, each difference a known deviation", (t) => {
+  const truth = gcHeap();
+  t.is(truth.rate, 1);
+  const { m } = loadOnce('llgo');
+  const records = profileAt(1, () => m.call('LlgiHeap', N)).filter((r) => r.frames().some((f) => f.gcFunction.startsWith(HEAP_PREFIX)));
+  const ours: HeapReport = {
+    tag: 'heap', prefix: HEAP_PREFIX, rate: 1,
+    records: records.map((r) => ({
+      allocObjects: r.allocObjects, allocBytes: r.allocBytes, freeObjects: r.freeObjects, freeBytes: r.freeBytes,
+      frames: r.frames().map((f) => ({ function: f.function, file: f.file, line: f.line })),
+    })),
+  };
+  const run = (subject: string, heap: HeapReport): Run => ({ subject, version: '', binary: '', reports: [], heap: [heap] });
+  const r = compareRuns(run('gc', truth), run('llgo', ours));
+  t.log(`llgo through our sampler: ${r.heap.equal} of ${r.heap.compared} heap sites identical`);
+  if (r.regressions.length) t.log(formatReport(r));
+  t.deepEqual(r.regressions, []);
+  // One object per allocation where neither gc's tiny blocks nor a runtime's
+  // layout interferes: the same N objects, llgo's on the loop header line.
+  for (const kind of ['composite', 'make-slice', 'make-map']) {
+    const line = markerLine(HEAP_GO, `@heap:${kind}`);
+    const ds = r.heapProbes[0].differences.filter((d) => d.want?.line === line);
+    t.deepEqual(ds.map((d) => [d.kind, d.deviation?.id]), [['heap-site-line', 'llgo-loop-header-line']], kind);
+    t.like(ds[0], { want: { allocObjects: N }, got: { allocObjects: N, line: line - 1 } }, kind);
+  }
+});
