@@ -51,6 +51,8 @@ export function goBuild(tc: GoToolchain, req: GoBuildRequest): string {
   const mode = req.buildMode ?? 'exe';
   if (mode === 'c-shared' && compiler !== 'gc') throw new LlgiError('LLGI_BAD_ARGUMENT', 'goBuild: c-shared libraries are built with gc only');
   const h = createHash('sha256').update(tc.version).update(JSON.stringify([req.pkg, compiler, mode]));
+  // The binary records its sources' absolute paths: another checkout is another build.
+  h.update(module);
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
   const stem = (req.name ?? path.basename(req.pkg === '.' ? module : req.pkg)) + (mode === 'c-shared' ? '.so' : '');
   if (compiler === 'gccgo') h.update(gccgoVersion() ?? '');

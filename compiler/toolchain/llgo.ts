@@ -117,6 +117,8 @@ export function llgoBuild(tc: LlgoToolchain, req: LlgoBuildRequest): LlgoBuild {
   const module = path.resolve(req.module);
   const h = createHash('sha256').update(tc.version).update(tc.commit ?? '').update(String(fs.statSync(tc.bin).mtimeMs));
   h.update(JSON.stringify([req.pkg, req.mode]));
+  // The binary records its sources' absolute paths: another checkout is another build.
+  h.update(module);
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
   // llgo names a c-shared library lib<name>.so whatever -o says: ask for that name.
   const stem = req.name ?? path.basename(req.pkg);
