@@ -100,8 +100,9 @@ testWith(['go'], "gc's heap profile at rate 1 on the heap scenario: every alloca
   t.is(truth.heap![0].rate, 1);
   const sites = heapSites(truth.heap![0], 'gc');
   const at = (marker: string) => sites.filter((s) => s.file === HEAP_GO && s.line === markerLine(HEAP_GO, `@heap:${marker}`));
-  // One object per allocation for every kind gc does not pack into tiny blocks.
-  for (const kind of ['composite', 'make-slice', 'make-map', 'make-chan', 'bytes', 'string', 'closure']) {
+  // One object per allocation for every kind gc does not pack into tiny blocks
+  // (the 12- and 13-byte strings and byte slices of convert may share them).
+  for (const kind of ['composite', 'make-slice', 'make-map', 'make-chan', 'closure']) {
     t.deepEqual(at(kind).map((s) => s.allocObjects), [N], kind);
   }
   t.is(at('make-slice')[0].allocBytes, N * 16 * 8);
@@ -180,5 +181,5 @@ testWith(['go', 'gccgo'], 'gccgo against gc on the bundled scenario: no regressi
   for (const id of ['gc-append-stack-buffer', 'gccgo-escape-captured', 'heap-object-layout']) t.true(heapIds.has(id), id);
   // Sites gc's tiny blocks, append's stack buffer and the object layout leave alone are identical.
   const differing = new Set(h.differences.flatMap((d) => [d.want?.line, d.got?.line]));
-  for (const kind of ['composite', 'make-slice', 'make-map', 'concat', 'bytes', 'string']) t.false(differing.has(markerLine(HEAP_GO, `@heap:${kind}`)), kind);
+  for (const kind of ['composite', 'make-slice', 'make-map', 'concat']) t.false(differing.has(markerLine(HEAP_GO, `@heap:${kind}`)), kind);
 });

@@ -182,7 +182,7 @@ export const KNOWN_DEVIATIONS: KnownDeviation[] = [
     id: 'tiny-allocator',
     subject: '*',
     reason: "gc packs pointer-free objects under 16 bytes into 16-byte blocks and profiles a block when it is allocated, not each object: such a site's count depends on how the blocks fill (gccgo does the same from other offsets; a malloc-based runtime counts every object)",
-    shownBy: 'heap: sites tinyObjects, newObjects, boxing, itoa',
+    shownBy: 'heap: sites tinyObjects, newObjects, boxing, itoa, convert',
     matches: (d) => (d.kind === 'heap-objects' || d.kind === 'heap-bytes') && sizesOf(d.want).every((z) => z === 16) && sizesOf(d.got).every((z) => z <= 16),
   },
   {
