@@ -6,7 +6,7 @@
 
 import { alignFrames } from './align';
 import { classify, type KnownDeviation } from './deviations';
-import { compareHeap, formatHeapSites, type HeapComparison } from './heap';
+import { compareHeap, heapSites, type HeapSite } from './heap';
 import type { HeapReport, ProbeReport } from './probes';
 import { spelled } from './spelling';
 
@@ -61,7 +61,10 @@ export interface Difference {
 
 export interface ProbeComparison {
   probe: string;
-  /** gc's frames, and how many of them the subject gave identically (function, file, line). */
+  /**
+   * gc's frames (a heap probe: gc's sites), and how many of them the subject
+   * gave identically (function, file, line; a site also its objects and bytes).
+   */
   compared: number;
   equal: number;
   differences: Difference[];
@@ -72,7 +75,7 @@ export interface ConformanceReport {
   subject: { subject: string; version: string };
   probes: ProbeComparison[];
   frames: { compared: number; equal: number };
-  heapProbes: HeapComparison[];
+  heapProbes: ProbeComparison[];
   /** gc's heap sites, and how many the subject has at the same function and line with the same counts. */
   heap: { compared: number; equal: number };
   differences: Difference[];
@@ -90,9 +93,9 @@ function view(subject: string, f: { function: string; file: string; line: number
 }
 
 /** Reports keyed by tag, a repeated tag numbered from its second occurrence. */
-function byTag(reports: ProbeReport[]): Map<string, ProbeReport> {
+function byTag<T extends { tag: string }>(reports: readonly T[]): Map<string, T> {
   const seen = new Map<string, number>();
-  const out = new Map<string, ProbeReport>();
+  const out = new Map<string, T>();
   for (const r of reports) {
     const n = (seen.get(r.tag) ?? 0) + 1;
     seen.set(r.tag, n);
@@ -122,24 +125,33 @@ function compareProbe(probe: string, want: ShownFrame[], got: ShownFrame[]): Pro
   return { probe, compared: want.length, equal, differences };
 }
 
-/** The structured diff of `got` against gc's `truth`, every difference classified. */
-export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): ConformanceReport {
-  const want = byTag(truth.reports);
-  const have = byTag(got.reports);
-  const probes: ProbeComparison[] = [];
-  for (const [tag, w] of want) {
+/**
+ * gc's probes paired with the subject's by tag: `compare` for each pair; a
+ * probe the subject lacks is one missing-probe difference over gc's `size`
+ * frames or sites, one only the subject has is one extra-probe.
+ */
+function pairProbes<T extends { tag: string }>(want: readonly T[], got: readonly T[], compare: (tag: string, w: T, g: T) => ProbeComparison, size: (w: T) => number): ProbeComparison[] {
+  const wanted = byTag(want);
+  const have = byTag(got);
+  const out: ProbeComparison[] = [];
+  for (const [tag, w] of wanted) {
     const g = have.get(tag);
-    const wantFrames = w.frames.map((f) => view(truth.subject, f));
-    if (!g) {
-      probes.push({ probe: tag, compared: wantFrames.length, equal: 0, differences: [{ probe: tag, kind: 'missing-probe' }] });
-      continue;
-    }
-    probes.push(compareProbe(tag, wantFrames, g.frames.map((f) => view(got.subject, f))));
+    out.push(g ? compare(tag, w, g) : { probe: tag, compared: size(w), equal: 0, differences: [{ probe: tag, kind: 'missing-probe' }] });
   }
   for (const tag of have.keys()) {
-    if (!want.has(tag)) probes.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
+    if (!wanted.has(tag)) out.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
   }
-  const heapProbes = compareHeapProbes(truth, got);
+  return out;
+}
+
+const total = (ps: readonly ProbeComparison[]) => ({ compared: ps.reduce((n, p) => n + p.compared, 0), equal: ps.reduce((n, p) => n + p.equal, 0) });
+
+/** The structured diff of `got` against gc's `truth`, every difference classified. */
+export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): ConformanceReport {
+  const frames = (subject: string, r: ProbeReport) => r.frames.map((f) => view(subject, f));
+  const probes = pairProbes(truth.reports, got.reports, (tag, w, g) => compareProbe(tag, frames(truth.subject, w), frames(got.subject, g)), (w) => w.frames.length);
+  const heapProbes = pairProbes(truth.heap ?? [], got.heap ?? [], (tag, w, g) => compareHeap(tag, w, truth.subject, g, got.subject),
+    (w) => heapSites(w, truth.subject).length);
   const differences = [...probes.flatMap((p) => p.differences), ...heapProbes.flatMap((p) => p.differences)];
   for (const d of differences) {
     const k = classify(d, got.subject, opts.deviations);
@@ -149,27 +161,22 @@ export function compareRuns(truth: Run, got: Run, opts: CompareOptions = {}): Co
     truth: { subject: truth.subject, version: truth.version },
     subject: { subject: got.subject, version: got.version },
     probes,
-    frames: { compared: probes.reduce((n, p) => n + p.compared, 0), equal: probes.reduce((n, p) => n + p.equal, 0) },
+    frames: total(probes),
     heapProbes,
-    heap: { compared: heapProbes.reduce((n, p) => n + p.compared, 0), equal: heapProbes.reduce((n, p) => n + p.equal, 0) },
+    heap: total(heapProbes),
     differences,
     regressions: differences.filter((d) => !d.deviation),
   };
 }
 
-function compareHeapProbes(truth: Run, got: Run): HeapComparison[] {
-  const have = new Map((got.heap ?? []).map((h) => [h.tag, h]));
-  const out: HeapComparison[] = [];
-  for (const w of truth.heap ?? []) {
-    const g = have.get(w.tag);
-    have.delete(w.tag);
-    out.push(g ? compareHeap(w.tag, w, truth.subject, g, got.subject) : { probe: w.tag, compared: 0, equal: 0, differences: [{ probe: w.tag, kind: 'missing-probe' }] });
-  }
-  for (const tag of have.keys()) out.push({ probe: tag, compared: 0, equal: 0, differences: [{ probe: tag, kind: 'extra-probe' }] });
-  return out;
-}
-
 const at = (f?: ShownFrame) => (f ? `${f.function} ${f.file || '?'}:${f.line}` : '-');
+
+/** A heap site's counts: objects, bytes, and objects per size. */
+function counts(f?: ShownFrame): string {
+  const s = f as HeapSite | undefined;
+  if (!s) return '';
+  return `: ${s.allocObjects} objects, ${s.allocBytes} bytes (${Object.entries(s.sizes).map(([size, n]) => `${n} of ${size} B`).join(', ')})`;
+}
 
 /** The report as text: the match rate, then every difference with its class. */
 export function formatReport(r: ConformanceReport): string {
@@ -182,21 +189,17 @@ export function formatReport(r: ConformanceReport): string {
       `${r.differences.length - r.regressions.length} known deviations, ${r.regressions.length} regressions`,
     ].filter(Boolean).join('; '),
   ];
-  for (const p of r.probes) {
-    if (!p.differences.length) continue;
-    lines.push(`probe ${p.probe}: ${p.equal} of ${p.compared} frames identical`);
-    for (const d of p.differences) {
-      lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
-      if (d.want || d.got) lines.push(`    gc:      ${at(d.want)}`, `    subject: ${at(d.got)}`);
+  const list = (title: string, unit: string, ps: readonly ProbeComparison[], detail: (f?: ShownFrame) => string) => {
+    for (const p of ps) {
+      if (!p.differences.length) continue;
+      lines.push(`${title} ${p.probe}: ${p.equal} of ${p.compared} ${unit} identical`);
+      for (const d of p.differences) {
+        lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
+        if (d.want || d.got) lines.push(`    gc:      ${at(d.want)}${detail(d.want)}`, `    subject: ${at(d.got)}${detail(d.got)}`);
+      }
     }
-  }
-  for (const p of r.heapProbes) {
-    if (!p.differences.length) continue;
-    lines.push(`heap probe ${p.probe}: ${p.equal} of ${p.compared} sites identical`);
-    for (const d of p.differences) {
-      lines.push(`  ${d.deviation ? `known ${d.deviation.id}` : 'REGRESSION'}: ${d.kind}`);
-      if (d.want || d.got) lines.push(...formatHeapSites(d));
-    }
-  }
+  };
+  list('probe', 'frames', r.probes, () => '');
+  list('heap probe', 'sites', r.heapProbes, counts);
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@
 // function and line, and a site one side has at another line of the same
 // function is one difference (`site-line`), not a missing and an extra one.
 
-import type { Difference, ShownFrame } from './compare';
+import type { Difference, ProbeComparison, ShownFrame } from './compare';
 import type { HeapRecord, HeapReport } from './probes';
 import { spelled } from './spelling';
 
@@ -18,13 +18,13 @@ export interface HeapSite extends ShownFrame {
   sizes: Record<string, number>;
 }
 
-export interface HeapComparison {
-  probe: string;
-  /** gc's sites, and how many the subject has at the same function and line with the same objects and bytes. */
-  compared: number;
-  equal: number;
-  differences: Difference[];
-}
+/** gc's sites, and how many the subject has at the same function and line with the same objects and bytes. */
+export type HeapComparison = ProbeComparison;
+
+/** A site's key: gc's function name, file and line. */
+const key = (s: ShownFrame) => `${s.gcFunction}\0${s.file}\0${s.line}`;
+/** Two sites in the same function (and file). */
+const sameFunction = (a: ShownFrame, b: ShownFrame) => a.gcFunction === b.gcFunction && a.file === b.file;
 
 /** The sites of one heap probe, in gc's spelling of `subject`'s names, most objects first. */
 export function heapSites(report: HeapReport, subject: string): HeapSite[] {
@@ -32,10 +32,9 @@ export function heapSites(report: HeapReport, subject: string): HeapSite[] {
   for (const r of report.records) {
     const f = siteFrame(r, report.prefix, subject);
     if (!f) continue;
-    const gcFunction = spelled(subject, f.function);
-    const key = `${gcFunction}\0${f.file}\0${f.line}`;
-    let s = sites.get(key);
-    if (!s) sites.set(key, (s = { function: f.function, gcFunction, file: f.file, line: f.line, allocObjects: 0, allocBytes: 0, inuseObjects: 0, inuseBytes: 0, sizes: {} }));
+    const at = { function: f.function, gcFunction: spelled(subject, f.function), file: f.file, line: f.line };
+    let s = sites.get(key(at));
+    if (!s) sites.set(key(at), (s = { ...at, allocObjects: 0, allocBytes: 0, inuseObjects: 0, inuseBytes: 0, sizes: {} }));
     s.allocObjects += r.allocObjects;
     s.allocBytes += r.allocBytes;
     s.inuseObjects += r.allocObjects - r.freeObjects;
@@ -51,8 +50,6 @@ export function heapSites(report: HeapReport, subject: string): HeapSite[] {
 function siteFrame(r: HeapRecord, prefix: string, subject: string) {
   return r.frames.find((f) => spelled(subject, f.function).startsWith(prefix));
 }
-
-const key = (s: HeapSite) => `${s.gcFunction}\0${s.file}\0${s.line}`;
 
 /** `got`'s heap probe against gc's `want` (same tag); differences unclassified. */
 export function compareHeap(probe: string, want: HeapReport, wantSubject: string, got: HeapReport, gotSubject: string): HeapComparison {
@@ -80,30 +77,18 @@ export function compareHeap(probe: string, want: HeapReport, wantSubject: string
   // A site the subject puts on another line of the same function (the same
   // file): paired in line order.
   for (const s of unmatchedWant.sort((a, b) => a.line - b.line)) {
-    const o = [...unmatchedGot].filter((x) => x.gcFunction === s.gcFunction && x.file === s.file).sort((a, b) => a.line - b.line)[0];
+    const o = [...unmatchedGot].filter((x) => sameFunction(x, s)).sort((a, b) => a.line - b.line)[0];
     if (o) {
       unmatchedGot.delete(o);
       differences.push({ probe, kind: 'heap-site-line', want: s, got: o });
     } else {
-      const sibling = g.find((x) => x.gcFunction === s.gcFunction && x.file === s.file);
+      const sibling = g.find((x) => sameFunction(x, s));
       differences.push({ probe, kind: 'heap-missing-site', want: s, ...(sibling ? { sibling } : {}) });
     }
   }
   for (const o of unmatchedGot) {
-    const sibling = w.find((x) => x.gcFunction === o.gcFunction && x.file === o.file);
+    const sibling = w.find((x) => sameFunction(x, o));
     differences.push({ probe, kind: 'heap-extra-site', got: o, ...(sibling ? { sibling } : {}) });
   }
   return { probe, compared: w.length, equal, differences };
-}
-
-function count(f?: ShownFrame): string {
-  const s = f as HeapSite | undefined;
-  if (!s) return '-';
-  return `${s.allocObjects} objects, ${s.allocBytes} bytes (${Object.entries(s.sizes).map(([size, n]) => `${n} of ${size} B`).join(', ')})`;
-}
-const where = (s?: ShownFrame) => (s ? `${s.function} ${s.file || '?'}:${s.line}` : '-');
-
-/** A heap difference as report lines. */
-export function formatHeapSites(d: Difference): string[] {
-  return [`    gc:      ${where(d.want)}: ${count(d.want)}`, `    subject: ${where(d.got)}: ${count(d.got)}`];
 }
