@@ -116,7 +116,8 @@ export function llgoBuild(tc: LlgoToolchain, req: LlgoBuildRequest): LlgoBuild {
   if (!mode) throw new LlgiError('LLGI_BAD_ARGUMENT', `unknown llgo mode ${JSON.stringify(req.mode)}: expected one of ${Object.keys(LLGO_MODES).join(', ')}`);
   const module = path.resolve(req.module);
   const h = createHash('sha256').update(tc.version).update(tc.commit ?? '').update(String(fs.statSync(tc.bin).mtimeMs));
-  h.update(JSON.stringify([req.pkg, req.mode]));
+  // A mode's flags, not only its name: a changed flag is another build.
+  h.update(JSON.stringify([req.pkg, req.mode, mode.args, mode.env]));
   // The binary records its sources' absolute paths: another checkout is another build.
   h.update(module);
   for (const f of moduleFiles(module)) h.update(path.relative(module, f)).update(fs.readFileSync(f));
