@@ -25,7 +25,7 @@ commands:
       --pclntab FILE             llgo's LLGOPCL1 sidecar of an executable built with -pclntab=external
                                  (default: <binary>.pclntab when the binary needs one)
   profile <module.so> --call <fn> heap profile of one call into a module (docs/memprofile.md)
-      --arg N                    an int argument (repeat for more): fn is int (int, ...);
+      --arg N                    an int argument (repeat, at most 6): fn is int (int, ...);
                                  without --arg, fn is void (void)
       --rate N                   MemProfileRate for the call (default 524288; 1 = every allocation)
       -o, --output FILE          where to write the profile (default heap.pb.gz, heap.txt with --text;
@@ -134,9 +134,9 @@ function profileCommand(argv: string[]): void {
 
   const m = load(so);
   if (m.symbol(values.call) === null) throw new LlgiError('LLGI_BAD_ARGUMENT', `${m.path} exports no function ${values.call}`);
-  const fn = m.func(values.call, args.length ? `int (${args.map(() => 'int').join(', ')})` : 'void (void)');
   if (rate !== undefined) setMemProfileRate(rate);
-  const result = fn(...args);
+  // Module.call, not koffi: on the thread's own stack, which libgc (llgo modules) can scan.
+  const result = BigInt.asIntN(32, m.call(values.call, ...args));
   gc();
   const records = memProfile({ inuseZero: true });
   writeHeapProfile(output === '-' ? process.stdout : output, { format, records });

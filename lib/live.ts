@@ -125,6 +125,7 @@ export class Module {
   sym: Symbolizer;
   private ffi: { unload(): void; func(proto: string): (...args: unknown[]) => unknown } | undefined;
   private closedFlag = false;
+  private gcLinked: boolean | undefined;
   /** Whether this module takes part in allocation interposition (LoadOptions.interpose). */
   readonly interposes: boolean;
   private interposed = false;
@@ -178,6 +179,13 @@ export class Module {
     return false;
   }
 
+  /** True when the module or a library it needs defines GC_malloc: it runs on libgc. */
+  get linksGc(): boolean {
+    this.checkOpen();
+    this.gcLinked ??= native().dlsym(this.handle, 'GC_malloc') !== null;
+    return this.gcLinked;
+  }
+
   /** Runtime address of an exported symbol (dlsym), or null. */
   symbol(name: string): bigint | null {
     this.checkOpen();
@@ -188,12 +196,22 @@ export class Module {
    * A JavaScript function calling the exported function `name` through koffi,
    * over this same loaded image. `signature` is a C type with the name left
    * out: 'int (int)', 'void (uint64_t *, int)'.
+   *
+   * koffi runs the call on a stack of its own, and libgc's collector cannot
+   * scan such a stack (docs/in-process.md, "Boehm GC modules"): for a module
+   * linked with libgc (every llgo module) this is LLGI_BAD_ARGUMENT unless
+   * `opts.entersGc` is false, the caller's word that the function never
+   * allocates from or collects with the GC. Use call() for the others.
    */
-  func(name: string, signature: string): (...args: unknown[]) => unknown {
+  func(name: string, signature: string, opts: { entersGc?: boolean } = {}): (...args: unknown[]) => unknown {
     this.checkOpen();
     const m = /^\s*([^()]+?)\s*\((.*)\)\s*$/s.exec(signature);
     if (!m || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new LlgiError('LLGI_BAD_ARGUMENT', `bad function signature ${JSON.stringify(signature)} for ${name}: expected e.g. 'int (int, int)'`);
+    }
+    if (opts.entersGc !== false && this.linksGc) {
+      throw new LlgiError('LLGI_BAD_ARGUMENT', `${this.path} uses the Boehm GC, which cannot scan the stack koffi calls ${name} on: `
+        + 'call it with Module.call (up to six integer or pointer arguments), or pass { entersGc: false } if it never enters the GC');
     }
     if (!this.ffi) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

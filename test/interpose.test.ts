@@ -326,6 +326,7 @@ for (const cc of ['gcc', 'clang'] as const) {
 
 testWith(['gcc'], 'at rate 1, N mallocs at a marker line are N allocations (and N frees) of the record whose innermost frame is that line', (t) => {
   const m = load(build(cVariant('gcc'), 'rate1'), { interpose: false });
+  t.false(m.linksGc, 'a C module without libgc');
   const loop = m.func('ia_malloc_loop', 'int (int, uint64_t)') as (n: number, size: number) => number;
   const line = markerLine(C_SRC, fs.readFileSync(C_SRC, 'utf8'), '@alloc:loop');
   const rate0 = memProfileRate();
@@ -388,6 +389,11 @@ testWith([...GC_VARIANT.tools], 'Boehm GC through Module.call: GC_malloc sampled
   try {
     setMemProfileRate(1);
     resetMemProfile();
+    // koffi's stack is not this thread's: binding a function of a libgc module is refused,
+    // unless the caller says it never enters the GC (docs/in-process.md).
+    t.true(m.linksGc);
+    t.throws(() => m.func('ig_alloc_drop', 'int (int, int)'), { code: 'LLGI_BAD_ARGUMENT', message: /Boehm GC.*Module\.call/ });
+    t.is(typeof m.func('ig_alloc_drop', 'int (int, int)', { entersGc: false }), 'function');
     m.call('ig_init'); // GC_init's first collection scans this thread's real stack: no crash
     t.is(m.call('ig_alloc_drop', 200, 32), 1n);
     t.is(m.call('ig_alloc_keep', 10, 48), 1n);

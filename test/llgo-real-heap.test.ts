@@ -9,12 +9,14 @@
 // is allowed for.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Profile } from 'pprof-format';
 import {
   byFunction, byLine, expectAllocations, heapProfile, isAllocationPlumbing, load, type MemProfileRecord, type Module,
 } from '../lib/index';
+import { runCli } from './helpers/cli';
 import { GO_MODULE, scenario, testWithLlgo } from './helpers/llgo-real';
 import { profileAt } from './helpers/mprof';
 
@@ -123,3 +125,20 @@ for (const mode of ['c-shared', 'c-shared-dwarf'] as const) {
     for (const s of p.sample) t.true(locFirst.get(String(s.locationId[0]))!.startsWith(`${PKG}.`), `proto: ${locFirst.get(String(s.locationId[0]))}`);
   });
 }
+
+// The CLI's profile command calls with Module.call: through koffi, llgo's
+// collector would scan koffi's stack and fault when a collection started
+// inside the call (docs/in-process.md).
+testWithLlgo('cli profile of an llgo c-shared library: LlgiAlloc(200) at rate 1, its user sites in the top lines', (t) => {
+  const out = path.join(os.tmpdir(), `llgi-cli-llgo-${process.pid}.pb.gz`);
+  t.teardown(() => fs.rmSync(out, { force: true }));
+  const r = runCli(['profile', scenario('./cshared', 'c-shared').path, '--call', 'LlgiAlloc', '--arg', String(N), '--rate', '1', '-o', out]);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, new RegExp(`^LlgiAlloc\\(${N}\\) = ${N}$`, 'm'));
+  t.regex(r.stdout, /^wrote .*: profile\.proto, rate 1, \d+ record\(s\)$/m);
+  t.true(Profile.decode(zlib.gunzipSync(fs.readFileSync(out))).sample.length > 0);
+  for (const [kind, fn] of [['new', 'newObjects'], ['make', 'makeSlices'], ['concat', 'concat']]) {
+    const lines = [markerLine(`@alloc:${kind}`), markerLine(`@loop:${kind}`)].join('|');
+    t.regex(r.stdout, new RegExp(`^\\s+${N}\\s+\\d+\\s+${N}\\s+\\d+\\s+allocs\\.go:(?:${lines}) ${PKG.replace(/\./g, '\\.')}\\.${fn}$`, 'm'), kind);
+  }
+});

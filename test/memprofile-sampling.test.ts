@@ -17,9 +17,10 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { gc, memProfile, resetMemProfile, setMemProfileRate, setMemProfileSeed, type MemProfileRecord } from '../lib/index';
+import { resetMemProfile, setMemProfileRate, setMemProfileSeed, type MemProfileRecord } from '../lib/index';
+import { checkAllocations, checkRawCounts, getMemProfileRecords, type HsKind } from './helpers/heapsampling';
 import { ccTool, COMPILERS } from './helpers/live';
-import { checkValue, insideHarness, line, mprofModule, mprofSource, scaleHeapSample, serialWith } from './helpers/mprof';
+import { insideHarness, line, mprofModule, mprofSource, scaleHeapSample, serialWith } from './helpers/mprof';
 import { testWith } from './helpers/tools';
 
 function seedFor(t: ExecutionContext, fallback: bigint): bigint {
@@ -159,71 +160,8 @@ testWith(['gcc'], 'thresholds of the public path follow the exponential law: KS,
 // ---- gc's heapsampling test, ported ------------------------------------------
 
 const HS = 'heapsampling.c';
-const INTERLEAVED = { frames: ['allocInterleaved1', 'allocInterleaved2', 'allocInterleaved3'], sizes: [17 * 1024, 1024, 18 * 1024, 512, 16 * 1024, 256], first: 0 };
-const SMALL = { frames: ['allocSmall1', 'allocSmall2', 'allocSmall3'], sizes: [1024, 512, 256], first: 3 };
-
-interface Stat {
-  objects: number;
-  bytes: number;
-}
-
-/** heapsampling.go's allocObjects: per leaf line, the records with `fn` anywhere on the stack, scaled. */
-function allocObjects(records: MemProfileRecord[], fn: string, rate: number, scale = true): Map<number, Stat> {
-  const a = new Map<number, Stat>();
-  for (const r of records) {
-    let ln = 0;
-    for (const f of r.frames()) {
-      if (ln === 0) ln = f.line;
-      if (f.function === fn) {
-        const s = a.get(ln) ?? { objects: 0, bytes: 0 };
-        s.bytes += r.allocBytes;
-        s.objects += r.allocObjects;
-        a.set(ln, s);
-      }
-    }
-  }
-  if (scale) {
-    for (const [ln, s] of a) {
-      const [objects, bytes] = scaleHeapSample(s.objects, s.bytes, rate);
-      a.set(ln, { objects, bytes });
-    }
-  }
-  return a;
-}
-
-/** heapsampling.go's checkAllocations. */
-function checkAllocations(records: MemProfileRecord[], frames: string[], count: number, sizes: number[], rate: number): { err: string | null; firstLine: number } {
-  let firstLine = 0;
-  for (const ln of allocObjects(records, frames[0], rate).keys()) if (firstLine === 0 || firstLine > ln) firstLine = ln;
-  const objectsPerLine = new Map<number, number[]>();
-  const bytesPerLine = new Map<number, number[]>();
-  const totalCount: number[] = [];
-  for (const frame of frames) {
-    let objectCount = 0;
-    const a = allocObjects(records, frame, rate);
-    sizes.forEach((_, s) => {
-      const ln = firstLine + s;
-      const st = a.get(ln) ?? { objects: 0, bytes: 0 };
-      objectsPerLine.set(ln, [...(objectsPerLine.get(ln) ?? []), st.objects]);
-      bytesPerLine.set(ln, [...(bytesPerLine.get(ln) ?? []), st.bytes]);
-      objectCount += st.objects;
-    });
-    totalCount.push(objectCount);
-  }
-  for (const [i, w] of sizes.entries()) {
-    const ln = firstLine + i;
-    const err = checkValue(`${frames[0]}:${ln} objects`, count, objectsPerLine.get(ln)!) ?? checkValue(`${frames[0]}:${ln} bytes`, count * w, bytesPerLine.get(ln)!);
-    if (err) return { err, firstLine };
-  }
-  return { err: checkValue(`${frames[0]}:0 total`, count * sizes.length, totalCount), firstLine };
-}
-
-/** heapsampling.go's getMemProfileRecords: runtime.GC() twice, then MemProfile(p, true) (the n+50 loop is native's). */
-function getMemProfileRecords(): MemProfileRecord[] {
-  gc();
-  gc();
-  return memProfile({ inuseZero: true });
-}
+const INTERLEAVED: HsKind & { first: number } = { leaf: 'allocInterleaved', frames: ['allocInterleaved1', 'allocInterleaved2', 'allocInterleaved3'], sizes: [17 * 1024, 1024, 18 * 1024, 512, 16 * 1024, 256], first: 0 };
+const SMALL: HsKind & { first: number } = { leaf: 'allocSmall', frames: ['allocSmall1', 'allocSmall2', 'allocSmall3'], sizes: [1024, 512, 256], first: 3 };
 
 /**
  * heapsampling.go's testInterleavedAllocations / testSmallAllocations: pass as
@@ -237,34 +175,13 @@ function heapsampling(t: ExecutionContext, hsRun: (which: number, n: number) => 
   for (k = 1; k <= 3; k++) {
     t.is(hsRun(kind.first + k - 1, iters), iters);
     records = getMemProfileRecords();
-    last = checkAllocations(records, kind.frames.slice(0, k), iters, kind.sizes, rate);
+    last = checkAllocations(records, kind.leaf, kind.frames.slice(0, k), iters, kind.sizes, rate);
     t.log(`R=${rate} ${kind.frames[0].replace(/1$/, '')}: experiment ${k}: ${last.err ?? 'pass'}`);
     if (!last.err) break;
   }
   t.is(last.err, null);
   t.is(last.firstLine, line(HS, marker), 'the first allocating line is the marker line');
   return { experiments: Math.min(k, 3), records };
-}
-
-/**
- * Beyond the 10% check: each experiment's raw samples per line against
- * N * p, p = 1 - exp(-S/R), within 5 binomial standard deviations.
- */
-function checkRawCounts(t: ExecutionContext, records: MemProfileRecord[], kind: typeof INTERLEAVED, experiments: number, iters: number, rate: number, firstLine: number) {
-  const rows: string[] = [];
-  for (const fn of kind.frames.slice(0, experiments)) {
-    const raw = allocObjects(records, fn, rate, false);
-    kind.sizes.forEach((size, i) => {
-      const p = 1 - Math.exp(-size / rate);
-      const want = iters * p;
-      const sd = Math.sqrt(iters * p * (1 - p));
-      const got = raw.get(firstLine + i)?.objects ?? 0;
-      t.true(Math.abs(got - want) < 5 * sd, `${fn} line +${i} (${size} B at R=${rate}): ${got} samples, want ${want.toFixed(1)} ± ${(5 * sd).toFixed(1)}`);
-      t.is(raw.get(firstLine + i)?.bytes ?? 0, got * size, 'bytes = samples * size (sizes are recorded as given)');
-      rows.push(`${fn} ${size}: ${got} (${((got / want - 1) * 100).toFixed(2)}%, z ${((got - want) / sd).toFixed(2)})`);
-    });
-  }
-  t.log(rows.join('\n'));
 }
 
 const HS_RUNS = [

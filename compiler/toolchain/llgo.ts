@@ -29,6 +29,8 @@ export const LLGO_MODES = {
   'c-shared': { args: ['-buildmode', 'c-shared'], env: {}, shared: true },
   /** c-shared with DWARF kept. */
   'c-shared-dwarf': { args: ['-buildmode', 'c-shared', '-ldflags=-w=false'], env: {}, shared: true },
+  /** c-shared, unoptimized, DWARF kept: every Go frame stays (no tail calls, no inlining). */
+  'c-shared-O0': { args: ['-buildmode', 'c-shared', '-O0', '-ldflags=-w=false'], env: {}, shared: true },
 } as const;
 export type LlgoMode = keyof typeof LLGO_MODES;
 

@@ -82,7 +82,7 @@ export const KNOWN_DEVIATIONS: KnownDeviation[] = [
     id: 'llgo-loop-header-line',
     subject: 'llgo',
     reason: "llgo's line table places an allocation in a loop body on the loop's header line: the heap site is the same function's earlier line (two allocating statements of one body share it)",
-    shownBy: 'heap built c-shared, through our sampler in Node: every site',
+    shownBy: "heap built c-shared, through our sampler in Node: every site; heapsampling.go's loops (llgo -O0)",
     matches: (d) => (d.kind === 'heap-site-line' && d.got!.line < d.want!.line) ||
       (d.kind === 'heap-missing-site' && !!d.sibling && d.sibling.line < d.want!.line),
   },
