@@ -12,8 +12,14 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { findGo, goBuild } from '../compiler/toolchain/gc';
 import { llgoBuild } from '../compiler/toolchain/llgo';
-import { bundledScenarios, compareRuns, formatReport, parseHeapProbes, type HeapReport, type ProbeReport, type Run } from '../lib/conformance/index';
-import { callersFrames, funcForPC, load, markerLine, type Module } from '../lib/index';
+import {
+  bundledScenarios, compareRuns, formatReport, formatSamplingErrors, parseHeapProbes, samplingError, siteCounts, siteCountsSince,
+  type HeapRecord, type HeapReport, type ProbeReport, type Run, type SiteCount,
+} from '../lib/conformance/index';
+import {
+  callersFrames, funcForPC, gc, load, markerLine, memProfile, memProfileRate, resetMemProfile, setMemProfileRate, setMemProfileSeed,
+  type MemProfileRecord, type Module,
+} from '../lib/index';
 import { differs, llgo, takeProbes, testWithLlgo } from './helpers/llgo-real';
 import { profileAt } from './helpers/mprof';
 import { testWith } from './helpers/tools';
@@ -26,6 +32,7 @@ const PKG = './cmd/cshared';
 const HEAP_PREFIX = 'llgo-introspect.dev/scenarios/heap.';
 const HEAP_GO = path.join(SHAPES.module, 'heap', 'heap.go');
 const N = 100;
+const DEFAULT_RATE = 512 * 1024;
 
 interface Loaded { m: Module; version: string; atLoad: ProbeReport[] }
 const loaded = new Map<string, Loaded>();
@@ -119,32 +126,38 @@ testWithLlgo("llgo's c-shared library beside gc's: its own answers are ours, and
   t.true(r.frames.equal >= 90, `${r.frames.equal}`);
 });
 
-/** gc's own heap profile of its library after n allocations of each kind at rate 1. */
-function gcHeap(): HeapReport {
-  const { m } = loadOnce('gc');
+/** gc's own heap profile of its library so far (cumulative, as runtime.MemProfile is). */
+function gcHeapProbe(m: Module): HeapReport {
   takeProbes(OUT);
-  m.call('LlgiSetMemProfileRate', 1);
-  m.call('LlgiHeap', N);
   m.call('LlgiHeapProbe');
-  m.call('LlgiSetMemProfileRate', 512 * 1024);
   const text = fs.readFileSync(OUT, 'utf8');
   fs.truncateSync(OUT, 0);
   const [h] = parseHeapProbes(text);
   return h;
 }
 
+/** gc's own heap profile of its library after n allocations of each kind at rate 1. */
+function gcHeap(): HeapReport {
+  const { m } = loadOnce('gc');
+  m.call('LlgiSetMemProfileRate', 1);
+  m.call('LlgiHeap', N);
+  const h = gcHeapProbe(m);
+  m.call('LlgiSetMemProfileRate', DEFAULT_RATE);
+  return h;
+}
+
+/** Our records as a probe reports them: counts and our frames. */
+const asHeapRecords = (records: MemProfileRecord[]): HeapRecord[] => records.map((r) => ({
+  allocObjects: r.allocObjects, allocBytes: r.allocBytes, freeObjects: r.freeObjects, freeBytes: r.freeBytes,
+  frames: r.frames().map((f) => ({ function: f.function, file: f.file, line: f.line })),
+}));
+
 testWithLlgo("llgo's library through our sampler at rate 1 against gc's own profile: every site found, each difference a known deviation", (t) => {
   const truth = gcHeap();
   t.is(truth.rate, 1);
   const { m } = loadOnce('llgo');
   const records = profileAt(1, () => m.call('LlgiHeap', N)).filter((r) => r.frames().some((f) => f.gcFunction.startsWith(HEAP_PREFIX)));
-  const ours: HeapReport = {
-    tag: 'heap', prefix: HEAP_PREFIX, rate: 1,
-    records: records.map((r) => ({
-      allocObjects: r.allocObjects, allocBytes: r.allocBytes, freeObjects: r.freeObjects, freeBytes: r.freeBytes,
-      frames: r.frames().map((f) => ({ function: f.function, file: f.file, line: f.line })),
-    })),
-  };
+  const ours: HeapReport = { tag: 'heap', prefix: HEAP_PREFIX, rate: 1, records: asHeapRecords(records) };
   const run = (subject: string, heap: HeapReport): Run => ({ subject, version: '', binary: '', reports: [], heap: [heap] });
   const r = compareRuns(run('gc', truth), run('llgo', ours));
   t.log(`llgo through our sampler: ${r.heap.equal} of ${r.heap.compared} heap sites identical`);
@@ -158,4 +171,70 @@ testWithLlgo("llgo's library through our sampler at rate 1 against gc's own prof
     t.deepEqual(ds.map((d) => [d.kind, d.deviation?.id]), [['heap-site-line', 'llgo-loop-header-line']], kind);
     t.like(ds[0], { want: { allocObjects: N }, got: { allocObjects: N, line: line - 1 } }, kind);
   }
+});
+
+// ---- sampling error at the default rate (docs/conformance.md) ------------------------------------
+
+/** Iterations of each kind in the rate-1 run that gives each site's exact count per iteration. */
+const TRUTH_ITERS = 10_000;
+/** Iterations of each kind per sampled run, and runs. */
+const ITERS = 1_000_000;
+const RUNS = 10;
+/** append's growths are not proportional to the iterations. */
+const NOT_LINEAR = ['appendGrowth'];
+
+/** gc's sampler on gc's library: exact counts at rate 1, then RUNS profiles at the default rate (differences of its cumulative profile). */
+function gcSampling() {
+  const { m } = loadOnce('gc');
+  const read = (rate: number) => siteCounts(gcHeapProbe(m).records, HEAP_PREFIX, 'gc', rate);
+  m.call('LlgiSetMemProfileRate', 1);
+  const before = read(1);
+  m.call('LlgiHeap', TRUTH_ITERS);
+  const truth = siteCountsSince(read(1), before);
+  m.call('LlgiSetMemProfileRate', DEFAULT_RATE);
+  const runs: Map<string, SiteCount>[] = [];
+  let prev = read(DEFAULT_RATE);
+  for (let i = 0; i < RUNS; i++) {
+    m.call('LlgiHeap', ITERS);
+    const cur = read(DEFAULT_RATE);
+    runs.push(siteCountsSince(cur, prev));
+    prev = cur;
+  }
+  return samplingError(truth, TRUTH_ITERS, runs, ITERS, DEFAULT_RATE, NOT_LINEAR);
+}
+
+/** Our sampler on llgo's library, the same way (a fresh profile per run, fixed seeds). */
+function ourSampling() {
+  const { m } = loadOnce('llgo');
+  const counts = (records: MemProfileRecord[], rate: number) => siteCounts(asHeapRecords(records), HEAP_PREFIX, 'llgo', rate);
+  const truth = counts(profileAt(1, () => m.call('LlgiHeap', TRUTH_ITERS)), 1);
+  const rate0 = memProfileRate();
+  const runs: Map<string, SiteCount>[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      resetMemProfile();
+      setMemProfileSeed(0x5a3e_0000 + i);
+      setMemProfileRate(DEFAULT_RATE);
+      m.call('LlgiHeap', ITERS);
+      gc();
+      runs.push(counts(memProfile({ inuseZero: true }), DEFAULT_RATE));
+    }
+  } finally {
+    setMemProfileRate(rate0);
+    resetMemProfile();
+  }
+  return samplingError(truth, TRUTH_ITERS, runs, ITERS, DEFAULT_RATE, NOT_LINEAR);
+}
+
+testWithLlgo("at the default rate, our sampler on llgo's library estimates every site within gc heapsampling's tolerance, and its error is no worse than gc's own on gc's library", (t) => {
+  const theirs = gcSampling();
+  const ours = ourSampling();
+  t.log(`${RUNS} runs of ${ITERS} iterations at R=${DEFAULT_RATE} (rms: of estimate/truth - 1; theory: sampling's sd)\n${formatSamplingErrors([['gc', theirs], ['ours', ours]])}`);
+  t.deepEqual(ours.sites.map((s) => s.function), theirs.sites.map((s) => s.function), 'the same sites');
+  for (const s of ours.sites) t.is(s.tolerance, null, `ours: ${s.function}`);
+  // The law both samplers follow: gc's own error is what theory gives, so the yardstick holds.
+  t.true(theirs.pooledZ > 0.7 && theirs.pooledZ < 1.4, `gc's pooled z ${theirs.pooledZ}`);
+  t.true(ours.pooledZ < 1.3, `our pooled z ${ours.pooledZ}: errors as small as sampling allows`);
+  t.true(ours.pooledZ < 1.3 * theirs.pooledZ, `our pooled z ${ours.pooledZ} against gc's ${theirs.pooledZ}`);
+  t.true(Math.abs(ours.meanZ) < 4 / Math.sqrt(ours.count), `unbiased: mean z ${ours.meanZ}`);
 });

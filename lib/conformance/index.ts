@@ -18,6 +18,7 @@ export { compareRuns, formatReport, type CompareOptions, type ConformanceReport,
 export { KNOWN_DEVIATIONS, classify, type KnownDeviation } from './deviations';
 export { parseHeapProbes, parseProbes, type HeapRecord, type HeapReport, type ProbeReport, type RuntimeFrame, type RuntimeFunc } from './probes';
 export { compareHeap, heapSites, type HeapComparison, type HeapSite } from './heap';
+export { checkValue, formatSamplingErrors, samplingError, siteCounts, siteCountsSince, type SamplingError, type SiteCount, type SiteError } from './sampling';
 export { formatGoTestReport, goTestPrograms, runGoTests, type GoTestOptions, type GoTestProgram, type GoTestReport, type GoTestResult, type GoTestStatus } from './gotests';
 
 /** The compilers a scenario can be built with. */
