@@ -89,7 +89,7 @@ function main() {
   const gcc = which('gcc') ?? 'cc';
   const cache = defaultCacheDir();
   const fixture = compile({ compiler: gcc, sources: [path.join(__dirname, 'alloc_fixture.c')], kind: 'shared', name: 'alloc-fixture' });
-  const rtSrc = ['mprof', 'interpose', 'image', 'walk', 'registry', 'stackmap', 'table'].map((f) => path.join(RT, 'src', `${f}.c`));
+  const rtSrc = ['mprof', 'interpose', 'image', 'walk', 'registry', 'stackmap', 'procmaps', 'table'].map((f) => path.join(RT, 'src', `${f}.c`));
   const harness = compile({ compiler: gcc, sources: [path.join(__dirname, 'alloc.c'), ...rtSrc], kind: 'exe', replaceFlags: true, flags: [...CFLAGS, ...LIBS], name: 'alloc-harness' });
 
   const goEnv = { ...process.env, PATH: `${GO ?? ''}${path.delimiter}${process.env.PATH}`, GOTOOLCHAIN: 'local' };

@@ -10,6 +10,7 @@ export { gcName, publicName } from '../compiler/llgo/names';
 export { readLlgoTables, isLlgoBinary, type LlgoTables, type LlgoFunc, type LlgoSite, type LlgoLineSite } from '../compiler/llgo/read';
 export { buildLlgoFixture, type LlgoFixtureRequest, type LlgoFixture } from '../compiler/llgo/fixture';
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
+export { installCrashHandler, uninstallCrashHandler, crashHandler, CRASH_SIGNALS, type CrashHandlerOptions, type CrashHandlerState, type CrashSignal } from './crash';
 export type { TableSource, TableChoice, Validation } from './table-cache';
 export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction, recordFrames,

@@ -41,7 +41,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 11;
+const ABI_VERSION = 12;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -71,6 +71,9 @@ export interface NativeAddon {
   interpose(handle: bigint): InterposeResult;
   /** Puts the module's slots back; the number written back (0 when it was not interposed). */
   restore(handle: bigint): number;
+  /** Installs the fault handler (runtime/include/llgi_crash.h): traceback to fd (-1: none), record file, signal bit mask. */
+  crashInstall(fd: number, record: string | null, signals: number): void;
+  crashUninstall(): void;
 }
 
 export interface InterposedSlot {

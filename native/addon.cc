@@ -3,6 +3,7 @@
 // live in lib/, table logic in runtime/.
 #include <napi.h>
 
+#include "crash.h"
 #include "interpose.h"
 #include "live.h"
 #include "llgo.h"
@@ -22,7 +23,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 11;
+constexpr int kAbiVersion = 12;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
@@ -33,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitMprof(env, exports);
   llgi::InitInterpose(env, exports);
   llgi::InitLlgo(env, exports);
+  llgi::InitCrash(env, exports);
   return exports;
 }
 

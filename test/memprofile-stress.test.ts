@@ -128,7 +128,7 @@ function stressHarness(cc: Compiler, sanitize: string[]): string {
     kind: 'exe',
     name: `mprof_stress-${cc}-${sanitize.join('-').replace(/[^a-z]+/g, '')}`,
     replaceFlags: true,
-    sources: [path.join(ROOT, 'test', 'c', 'mprof_stress.c'), ...['mprof.c', 'walk.c', 'registry.c', 'stackmap.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
+    sources: [path.join(ROOT, 'test', 'c', 'mprof_stress.c'), ...['mprof.c', 'walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
     flags: [
       '-std=gnu11', '-O1', '-g', '-pthread', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls',
       ...sanitize, '-Wall', '-Wextra', '-Werror', `-I${INCLUDE}`, '-Wl,--no-as-needed', '-lm',

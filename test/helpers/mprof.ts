@@ -65,7 +65,7 @@ export function insideHarness(cc: Compiler): string {
     kind: 'exe',
     name: `mprof_inside-${cc}`,
     replaceFlags: true,
-    sources: [path.join(ROOT, 'test', 'c', 'mprof_inside.c'), ...['walk.c', 'registry.c', 'stackmap.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
+    sources: [path.join(ROOT, 'test', 'c', 'mprof_inside.c'), ...['walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
     flags: ['-std=gnu11', '-O2', '-g', '-pthread', '-Wall', '-Wextra', '-Werror', `-I${INCLUDE}`, `-DMPROF_C_DIGEST=0x${digest}`, '-Wl,--no-as-needed', '-lm'],
   });
 }

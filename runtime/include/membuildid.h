@@ -1,0 +1,28 @@
+/*
+ * membuildid.h: the GNU build-id of an ELF image mapped in this process,
+ * read from its headers in memory with process_vm_readv (a bad image or an
+ * unmapped page fails the read; nothing faults). Async-signal-safe, no
+ * allocation, no lock.
+ */
+#ifndef LLGI_MEMBUILDID_H
+#define LLGI_MEMBUILDID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Writes the build-id of the 64-bit ELF image whose first byte is mapped at
+ * `base` as NUL-terminated lowercase hex into hex[0..cap) and returns 1; 0
+ * when the image has none, is not one, or the id does not fit.
+ */
+int llgi_mem_build_id(uintptr_t base, char *hex, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLGI_MEMBUILDID_H */

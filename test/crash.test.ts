@@ -1,0 +1,262 @@
+// The in-process fault handler (docs/crash.md), run in child processes that
+// crash on purpose (test/fixtures/crash/crash.c, built by gcc and clang-19):
+// the traceback's exact frames and lines (by the fixture's markers, and each
+// module frame of the record against llvm-symbolizer-19 at the record's
+// offset), the crash record, and an exit signal equal to the one the same
+// crash gives without the handler.
+
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compile } from '../compiler/toolchain/cc';
+import { ElfFile } from '../compiler/elf';
+import { installCrashHandler, uninstallCrashHandler, crashHandler } from '../lib/index';
+import { markerLine } from './helpers/cli';
+import { compilerPath, type Compiler } from './helpers/fixtures';
+import { COMPILERS, ccTool } from './helpers/live';
+import { llvmSymbolize } from './helpers/oracle';
+import { testWith } from './helpers/tools';
+
+const SRC = path.join(__dirname, 'fixtures', 'crash', 'crash.c');
+const CHILD = path.join(__dirname, 'fixtures', 'crash', 'child.ts');
+const TEXT = fs.readFileSync(SRC, 'utf8');
+const line = (marker: string) => markerLine(SRC, TEXT, marker);
+
+const built = new Map<Compiler, string>();
+function fixture(cc: Compiler): string {
+  let so = built.get(cc);
+  if (!so) {
+    so = compile({ compiler: compilerPath(cc), sources: [SRC], flags: ['-pthread'], kind: 'shared', name: `crash-${cc}` });
+    built.set(cc, so);
+  }
+  return so;
+}
+
+interface Crash {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  record: CrashRecord | null;
+}
+
+interface CrashRecord {
+  signal: string;
+  signo: number;
+  code: number;
+  addr: string;
+  pid: number;
+  thread: number;
+  frames: { pc: string; module?: string; buildId?: string | null; offset?: string }[];
+  totalFrames: number;
+  elided: number;
+}
+
+/** Runs the child: load `so`, then each of `calls` ('install' installs the handler with `options`). */
+function crash(so: string, calls: string[], options: object | 'none' = {}): Crash {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-'));
+  const recordPath = path.join(dir, 'crash.json');
+  const opts = options === 'none' ? 'none' : JSON.stringify({ record: recordPath, ...options });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, so, opts, calls.join(',')], { encoding: 'utf8', timeout: 60_000 });
+  const record = fs.existsSync(recordPath) ? (JSON.parse(fs.readFileSync(recordPath, 'utf8')) as CrashRecord) : null;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, record };
+}
+
+interface TextFrame {
+  function: string;
+  file: string;
+  line: number;
+  offset: number | null;
+}
+
+/** The traceback's frames: `name(...)` + `\tfile:line [+0xoff]` pairs, and `?? path+0xoff` lines (function '??'). */
+function frames(stderr: string): { header: string; thread: string; frames: TextFrame[]; elided: number } {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('[signal '));
+  const out: TextFrame[] = [];
+  let elided = 0;
+  for (let i = start + 3; i < lines.length; i++) {
+    const l = lines[i];
+    let m: RegExpExecArray | null;
+    if ((m = /^\.\.\.(\d+) frames elided\.\.\.$/.exec(l))) elided = Number(m[1]);
+    else if ((m = /^\?\? (.+)\+0x([0-9a-f]+)$/.exec(l))) out.push({ function: '??', file: m[1], line: 0, offset: parseInt(m[2], 16) });
+    else if (/^\?\? 0x[0-9a-f]+$/.test(l)) out.push({ function: '??', file: '', line: 0, offset: null });
+    else if ((m = /^(.+)\(\.\.\.\)$/.exec(l))) {
+      const loc = /^\t(.+):(\d+)(?: \+0x([0-9a-f]+))?$/.exec(lines[++i] ?? '');
+      if (!loc) throw new Error(`no file:line after ${l}: ${lines[i]}`);
+      out.push({ function: m[1], file: loc[1], line: Number(loc[2]), offset: loc[3] ? parseInt(loc[3], 16) : null });
+    } else if (l) break;
+  }
+  return { header: lines[start] ?? '', thread: lines[start + 2] ?? '', frames: out, elided };
+}
+
+const at = (fn: string, marker: string) => ({ function: fn, file: SRC, line: line(marker) });
+const fl = (f: TextFrame) => ({ function: f.function, file: f.file, line: f.line });
+
+/** Every module frame of the text against llvm-symbolizer-19 at the record's offsets (return addresses at offset - 1). */
+function checkAgainstOracle(t: import('ava').ExecutionContext, so: string, c: Crash) {
+  const rec = c.record!;
+  const mine = rec.frames.map((f, i) => ({ f, i })).filter(({ f }) => f.module === so);
+  const oracle = llvmSymbolize(so, mine.map(({ f, i }) => BigInt(f.offset!) - (i > 0 ? 1n : 0n)));
+  const text = frames(c.stderr).frames.filter((f) => f.function !== '??');
+  const expanded = oracle.flat();
+  t.deepEqual(text.slice(0, expanded.length).map(fl), expanded.map((o) => ({ function: o.function, file: o.file, line: o.line })), 'llvm-symbolizer-19 on the record agrees with the traceback');
+}
+
+for (const cc of COMPILERS) {
+  testWith([ccTool(cc), 'llvmSymbolizer', 'readelf'], `${cc}: a null store three calls deep: gc's traceback of every frame, a record llvm-symbolizer agrees with, and death by SIGSEGV as without the handler`, (t) => {
+    const so = fixture(cc);
+    const without = crash(so, ['crash_none', 'crash_null'], 'none');
+    t.is(without.signal, 'SIGSEGV');
+    t.notRegex(without.stderr, /\[signal/);
+    const c = crash(so, ['install', 'crash_none', 'crash_null']);
+    t.is(c.signal, without.signal, 'the same death');
+    t.is(c.status, null);
+    t.regex(c.stdout, /^crash_none = 6$/m, 'the module worked normally before');
+    const tb = frames(c.stderr);
+    t.regex(tb.header, /^\[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x[0-9a-f]+\]$/);
+    t.regex(tb.thread, /^thread \d+ \[running, main thread\]:$/);
+    t.deepEqual(tb.frames.slice(0, 4).map(fl), [
+      at('crash_leaf', '@crash:store'), at('crash_middle', '@crash:call-leaf'), at('crash_outer', '@crash:call-middle'), at('crash_null', '@crash:call-outer'),
+    ]);
+    t.true(tb.frames.slice(0, 4).every((f) => f.offset !== null && f.offset > 0), 'physical frames carry +0x offsets');
+    t.true(tb.frames.slice(4).every((f) => f.function === '??'), 'frames outside the module: ?? path+offset');
+    t.true(tb.frames.some((f) => f.file.endsWith('llgi.node')), 'the addon frame below the call');
+
+    const rec = c.record!;
+    t.like(rec, { signal: 'SIGSEGV', signo: 11, code: 1, addr: '0x0' });
+    t.is(rec.thread, rec.pid);
+    t.is(rec.totalFrames, rec.frames.length + rec.elided);
+    const header = /pc=(0x[0-9a-f]+)/.exec(tb.header)![1];
+    t.is(rec.frames[0].pc, header, 'frame 0 is the faulting pc');
+    const buildId = new ElfFile(fs.readFileSync(so)).buildId();
+    for (const f of rec.frames.slice(0, 4)) {
+      t.is(f.module, so);
+      t.is(f.buildId, buildId);
+      t.is(BigInt(f.pc) - BigInt(f.offset!), BigInt(rec.frames[0].pc) - BigInt(rec.frames[0].offset!), 'one base for the module');
+    }
+    checkAgainstOracle(t, so, c);
+  });
+
+  testWith([ccTool(cc), 'llvmSymbolizer'], `${cc}: a fault inside an inlined helper: the inlined frame without an offset, then its physical function`, (t) => {
+    const so = fixture(cc);
+    const c = crash(so, ['install', 'crash_inline']);
+    t.is(c.signal, 'SIGSEGV');
+    const f = frames(c.stderr).frames;
+    t.deepEqual(f.slice(0, 3).map(fl), [at('crash_inlined_store', '@crash:inlined-store'), at('crash_with_inlined', '@crash:call-inlined'), at('crash_inline', '@crash:call-with-inlined')]);
+    t.is(f[0].offset, null, 'an inlined frame has no offset');
+    t.true(f[1].offset! > 0);
+    checkAgainstOracle(t, so, c);
+  });
+
+  testWith([ccTool(cc)], `${cc}: abort() from the module: the libc frame, the aborting function and its caller; death by SIGABRT`, (t) => {
+    const so = fixture(cc);
+    const without = crash(so, ['crash_abort'], 'none');
+    const c = crash(so, ['install', 'crash_abort']);
+    t.is(without.signal, 'SIGABRT');
+    t.is(c.signal, 'SIGABRT');
+    const tb = frames(c.stderr);
+    t.regex(tb.header, /^\[signal SIGABRT: abort code=0xfffffffffffffffa addr=0x0 pc=0x[0-9a-f]+\]$/, 'code SI_TKILL: sent by abort() itself');
+    t.is(tb.frames[0].function, '??');
+    t.regex(tb.frames[0].file, /libc\.so\.6$/);
+    t.deepEqual(tb.frames.slice(1, 3).map(fl), [at('crash_aborting', '@crash:abort'), at('crash_abort', '@crash:call-abort')]);
+    t.like(c.record, { signal: 'SIGABRT', signo: 6, code: -6 });
+  });
+
+  testWith([ccTool(cc)], `${cc}: a fault on a pthread of the module: reported with that thread's id`, (t) => {
+    const so = fixture(cc);
+    const c = crash(so, ['install', 'crash_thread']);
+    t.is(c.signal, 'SIGSEGV');
+    const tb = frames(c.stderr);
+    const tid = Number(/^thread (\d+) \[running\]:$/.exec(tb.thread)?.[1]);
+    t.is(tid, c.record!.thread);
+    t.not(c.record!.thread, c.record!.pid, 'not the main thread');
+    t.deepEqual(tb.frames.slice(0, 4).map(fl), [
+      at('crash_leaf', '@crash:store'), at('crash_middle', '@crash:call-leaf'), at('crash_outer', '@crash:call-middle'), at('crash_thread_main', '@crash:thread-call-outer'),
+    ]);
+  });
+
+  testWith([ccTool(cc), 'llvmSymbolizer'], `${cc}: a stack overflow by recursion: reported from the alternate stack, the first 50 and last 50 frames with the count elided between`, (t) => {
+    const so = fixture(cc);
+    const c = crash(so, ['install', 'crash_overflow']);
+    t.is(c.signal, 'SIGSEGV');
+    const tb = frames(c.stderr);
+    t.is(tb.frames.length, 100);
+    t.true(tb.elided > 1000, `${tb.elided} frames elided`);
+    // Frame 0 faults on the new frame's first store: the oracle names its line.
+    const [first] = llvmSymbolize(so, [BigInt(c.record!.frames[0].offset!)]);
+    t.deepEqual(fl(tb.frames[0]), { function: 'crash_recurse', file: SRC, line: first[0].line });
+    for (const f of tb.frames.slice(1, 50)) t.deepEqual(fl(f), at('crash_recurse', '@crash:recurse'));
+    const outer = tb.frames.slice(50);
+    const entry = outer.findIndex((f) => f.function === 'crash_overflow');
+    t.true(entry >= 0, 'the recursion\'s entry among the last 50');
+    t.deepEqual(fl(outer[entry]), at('crash_overflow', '@crash:call-recurse'));
+    t.true(outer.slice(0, entry).every((f) => f.function === 'crash_recurse'));
+    t.is(c.record!.totalFrames, tb.frames.length + tb.elided);
+    t.is(c.record!.elided, tb.elided);
+  });
+
+  testWith([ccTool(cc)], `${cc}: the handlers installed before ours still run: ours writes, then the module's own SIGSEGV handler exits 42`, (t) => {
+    const so = fixture(cc);
+    const c = crash(so, ['crash_own_segv_handler', 'install', 'crash_null']);
+    t.is(c.status, 42);
+    t.regex(c.stderr, /^\[signal SIGSEGV/m);
+    t.regex(c.stderr, /the module's own handler ran\n$/);
+  });
+
+  testWith([ccTool(cc)], `${cc}: a healthy module runs as without the handler; a fatal signal outside every module is passed on untouched`, (t) => {
+    const so = fixture(cc);
+    const ok = crash(so, ['install', 'crash_none']);
+    t.is(ok.status, 0, ok.stderr);
+    t.regex(ok.stdout, /^crash_none = 6$/m);
+    t.is(ok.record, null);
+    // SIGSEGV sent by kill from JavaScript: no module on the stack.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-'));
+    const record = path.join(dir, 'crash.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      const { installCrashHandler, load } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+      load(${JSON.stringify(so)});
+      installCrashHandler({ record: ${JSON.stringify(record)} });
+      process.kill(process.pid, 'SIGSEGV');`], { encoding: 'utf8' });
+    t.is(r.signal, 'SIGSEGV');
+    t.notRegex(r.stderr, /\[signal/);
+    t.false(fs.existsSync(record));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+// (module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 70000)))): V8 bounds-checks
+// wasm memory with guard pages, so the load faults and V8's SIGSEGV handler turns it into a RuntimeError.
+const WASM_OOB = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 5, 1, 1, 102, 0, 0, 10, 11, 1, 9, 0, 65, 240, 162, 4, 40, 2, 0, 11];
+
+test("Node's own SIGSEGV handler still works under ours: a WebAssembly out-of-bounds load is a RuntimeError, the process lives", (t) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+    const { installCrashHandler } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    installCrashHandler();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${JSON.stringify(WASM_OOB)})));
+    for (let i = 0; i < 3; i++) {
+      try { inst.exports.f(); console.log('no trap'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+    }`], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, 'RuntimeError: memory access out of bounds\n'.repeat(3));
+  t.notRegex(r.stderr, /\[signal/);
+});
+
+test('installCrashHandler: bad options are typed errors; the state reads back; uninstall clears it', (t) => {
+  t.throws(() => installCrashHandler({ output: -1 }), { code: 'LLGI_BAD_ARGUMENT' });
+  t.throws(() => installCrashHandler({ output: 'stdout' as never }), { code: 'LLGI_BAD_ARGUMENT' });
+  t.throws(() => installCrashHandler({ signals: ['SIGKILL' as never] }), { code: 'LLGI_BAD_ARGUMENT', message: /SIGSEGV/ });
+  t.throws(() => installCrashHandler({ signals: [] }), { code: 'LLGI_BAD_ARGUMENT' });
+  t.throws(() => installCrashHandler({ record: '' }), { code: 'LLGI_BAD_ARGUMENT' });
+  t.throws(() => installCrashHandler({ record: '/nonexistent/dir/crash.json' }), { code: 'LLGI_IO' });
+  t.throws(() => installCrashHandler({ record: `/tmp/${'x'.repeat(5000)}` }), { code: 'LLGI_BAD_ARGUMENT' });
+  t.is(crashHandler(), null);
+  const s = installCrashHandler({ output: null, record: 'rel.json', signals: ['SIGSEGV', 'SIGBUS'] });
+  t.deepEqual(s, { output: null, record: path.resolve('rel.json'), signals: ['SIGSEGV', 'SIGBUS'] });
+  t.deepEqual(crashHandler(), s);
+  uninstallCrashHandler();
+  t.is(crashHandler(), null);
+});
