@@ -21,6 +21,7 @@ export type LlgiErrorCode =
   | 'LLGI_ASSERTION' // an attribution check (lib/attribution.ts) found other counts than expected
   | 'LLGI_TOOLCHAIN_MISSING' // a compiler the request needs (gc, llgo) is not installed
   | 'LLGI_SCENARIO_FAILED' // a conformance scenario program failed to run (docs/conformance.md)
+  | 'LLGI_CRASH_INVALID' // a crash record or crash text cannot be read (docs/crash.md)
   | 'LLGI_NATIVE'; // the native addon is missing or failed to load
 
 export class LlgiError extends Error {

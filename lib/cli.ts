@@ -7,6 +7,7 @@ import path from 'node:path';
 import { postlink } from '../compiler/embed/postlink';
 import { reserveSource } from '../compiler/embed/reserve';
 import { LlgiError, isLlgiError } from '../compiler/errors';
+import { symbolizeCrash } from './crash-symbolize';
 import { runDemo } from './demo';
 import { load } from './live';
 import { gc, memProfile, memProfileRate, setMemProfileRate } from './memprofile';
@@ -39,6 +40,12 @@ commands:
       --go-tests                 instead: run the runtime-introspection programs of Go's own test/ directory
                                  (Caller, Callers, CallersFrames, FuncForPC, heapsampling.go) under the subject,
                                  one PASS/FAIL/BUILD-FAILED/SKIP line each; exit status 3 when one gc passes fails
+  crash <file>                   symbolize a crash record (installCrashHandler's JSON) or an address list
+                                 (path+0xoff, path(sym+0xoff) [0xpc]) in gc's traceback layout (docs/crash.md);
+                                 - = stdin
+      --binary FILE              a binary to use, matched by build-id (repeat)
+      --dir DIR                  a directory to search for binaries by build-id (repeat)
+      --json                     the symbolized frames
   reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
                                  (add it to the link; docs/embedding.md); default: stdout
   postlink <binary> [-o out]     embed the binary's LLGI table in its reserved note, in place
@@ -85,6 +92,33 @@ function symbolizeCommand(argv: string[]): void {
   }
   const shown = values['gc-names'] ? results.map((frames) => frames.map((f) => ({ ...f, function: f.gcFunction }))) : results;
   process.stdout.write(shown.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
+}
+
+function crashCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { binary: { type: 'string', multiple: true }, dir: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('crash needs one file (- for stdin)');
+  const file = positionals[0];
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new LlgiError('LLGI_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  const sc = symbolizeCrash(text, { binaries: values.binary, dirs: values.dir });
+  if (!values.json) {
+    process.stdout.write(sc.text);
+    for (const f of sc.frames) if (f.problem && f.module) process.stderr.write(`llgo-introspect: ${f.module}+0x${f.offset!.toString(16)}: ${f.problem}\n`);
+    return;
+  }
+  const frames = sc.frames.map((f) => ({
+    pc: hex(f.pc), module: f.module, buildId: f.buildId, offset: f.offset === null ? null : hex(f.offset), binary: f.binary,
+    problem: f.problem, frames: f.frames.map(frameJson),
+  }));
+  const signal = sc.signal && { ...sc.signal, addr: hex(sc.signal.addr) };
+  process.stdout.write(JSON.stringify({ signal, pid: sc.pid, thread: sc.thread, totalFrames: sc.totalFrames, elided: sc.elided, frames }, null, 2) + '\n');
 }
 
 function reserveCommand(argv: string[]): void {
@@ -182,6 +216,9 @@ export function main(argv: string[]): number {
         return 0;
       case 'profile':
         profileCommand(rest);
+        return 0;
+      case 'crash':
+        crashCommand(rest);
         return 0;
       case 'reserve':
         reserveCommand(rest);

@@ -12,7 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { compile } from '../compiler/toolchain/cc';
 import { ElfFile } from '../compiler/elf';
-import { installCrashHandler, uninstallCrashHandler, crashHandler } from '../lib/index';
+import fc from 'fast-check';
+import { LlgiError } from '../compiler/errors';
+import { crashHandler, installCrashHandler, symbolizeCrash, uninstallCrashHandler, type CrashRecord } from '../lib/index';
+import { runCli } from './helpers/cli';
 import { markerLine } from './helpers/cli';
 import { compilerPath, type Compiler } from './helpers/fixtures';
 import { COMPILERS, ccTool } from './helpers/live';
@@ -40,18 +43,6 @@ interface Crash {
   stdout: string;
   stderr: string;
   record: CrashRecord | null;
-}
-
-interface CrashRecord {
-  signal: string;
-  signo: number;
-  code: number;
-  addr: string;
-  pid: number;
-  thread: number;
-  frames: { pc: string; module?: string; buildId?: string | null; offset?: string }[];
-  totalFrames: number;
-  elided: number;
 }
 
 /** Runs the child: load `so`, then each of `calls` ('install' installs the handler with `options`). */
@@ -259,4 +250,132 @@ test('installCrashHandler: bad options are typed errors; the state reads back; u
   t.deepEqual(crashHandler(), s);
   uninstallCrashHandler();
   t.is(crashHandler(), null);
+});
+
+// ---- offline: symbolizeCrash and `llgo-introspect crash` ------------------------------------------
+
+/** The traceback's first frames that are the fixture's own: `name(...)` and `\tcrash.c:line +0xoff` pairs. */
+function moduleLines(text: string): string[] {
+  const lines = text.split('\n');
+  let i = lines.findIndex((l) => /^thread \d+ \[/.test(l)) + 1;
+  while (i + 1 < lines.length && lines[i + 1].startsWith(`\t${SRC}:`)) i += 2;
+  return lines.slice(lines.findIndex((l) => /^thread \d+ \[/.test(l)) + 1, i);
+}
+
+const nullCrashes = new Map<Compiler, Crash>();
+function nullCrash(cc: Compiler): Crash {
+  let c = nullCrashes.get(cc);
+  if (!c) nullCrashes.set(cc, (c = crash(fixture(cc), ['install', 'crash_null'])));
+  return c;
+}
+
+for (const cc of COMPILERS) {
+  testWith([ccTool(cc)], `${cc}: symbolizeCrash of the record prints the module's frames line for line as the handler did, and the CLI the same`, (t) => {
+    const c = nullCrash(cc);
+    const sc = symbolizeCrash(c.record!);
+    t.deepEqual(moduleLines(sc.text), moduleLines(c.stderr));
+    t.is(moduleLines(sc.text).length, 8);
+    t.is(sc.text.split('\n')[0], c.stderr.split('\n').find((l) => l.startsWith('[signal ')) ?? '');
+    t.like(sc, { pid: c.record!.pid, thread: c.record!.thread, totalFrames: c.record!.totalFrames, elided: 0 });
+    t.true(sc.frames.slice(0, 4).every((f) => f.binary === fixture(cc) && f.problem === null));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'crash.json');
+    fs.writeFileSync(file, JSON.stringify(c.record));
+    const cli = runCli(['crash', file]);
+    t.is(cli.status, 0, cli.stderr);
+    t.is(cli.stdout, sc.text);
+    const json = JSON.parse(runCli(['crash', file, '--json']).stdout);
+    t.is(json.frames[0].frames[0].function, 'crash_leaf');
+    t.is(json.frames[0].frames[0].line, line('@crash:store'));
+  });
+}
+
+testWith(['gcc'], 'symbolizeCrash finds a moved binary by build-id in given directories and binaries; a differing build-id is named, never used', (t) => {
+  const c = nullCrash('gcc');
+  const so = fixture('gcc');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const id = c.record!.frames[0].buildId!;
+  const moved: CrashRecord = { ...c.record!, frames: c.record!.frames.map((f) => (f.module === so ? { ...f, module: '/gone/libcrash.so' } : f)) };
+  const want = moduleLines(symbolizeCrash(c.record!).text);
+  // Not found: the frames keep module and offset, with the reason.
+  const lost = symbolizeCrash(moved);
+  t.regex(lost.frames[0].problem!, /no binary for \/gone\/libcrash\.so \(build-id [0-9a-f]+\)/);
+  t.regex(lost.text, /^\?\? \/gone\/libcrash\.so\+0x[0-9a-f]+$/m);
+  // In a directory under another name, in a .build-id tree, or given directly.
+  fs.copyFileSync(so, path.join(dir, 'renamed.so'));
+  t.deepEqual(moduleLines(symbolizeCrash(moved, { dirs: [dir] }).text), want);
+  const tree = path.join(dir, 'tree');
+  fs.mkdirSync(path.join(tree, '.build-id', id.slice(0, 2)), { recursive: true });
+  fs.copyFileSync(so, path.join(tree, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`));
+  const viaTree = symbolizeCrash(moved, { dirs: [tree] });
+  t.deepEqual(moduleLines(viaTree.text), want);
+  t.is(viaTree.frames[0].binary, path.join(tree, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`));
+  t.deepEqual(moduleLines(symbolizeCrash(moved, { binaries: [path.join(dir, 'renamed.so')] }).text), want);
+  // Another build of the same path: never used.
+  const other: CrashRecord = { ...c.record!, frames: c.record!.frames.map((f) => (f.module === so ? { ...f, buildId: '00'.repeat(20) } : f)) };
+  const mismatch = symbolizeCrash(other);
+  t.regex(mismatch.frames[0].problem!, /^build-id mismatch: .* has [0-9a-f]+, the crash 0{40}$/);
+  t.deepEqual(mismatch.frames[0].frames, []);
+});
+
+testWith(['gcc'], "symbolizeCrash of address lists: the handler's `?? path+0xoff` lines and glibc's backtrace_symbols lines", (t) => {
+  const c = nullCrash('gcc');
+  const so = fixture('gcc');
+  const rec = c.record!.frames.filter((f) => f.module === so);
+  const ours = symbolizeCrash(rec.map((f) => `?? ${f.module}+${f.offset}`).join('\n'));
+  t.is(ours.signal, null);
+  t.deepEqual(moduleLines(`thread 1 [x]:\n${ours.text}?? end`), moduleLines(c.stderr));
+  // backtrace_symbols: path(symbol+0xoff) [0xpc], the offset from the symbol.
+  const syms = new ElfFile(fs.readFileSync(so)).symbols();
+  const sym = (a: bigint) => syms.filter((s) => s.type === 2 && BigInt(s.value) <= a && a < BigInt(s.value) + BigInt(s.size))[0];
+  const lines = rec.map((f) => {
+    const s = sym(BigInt(f.offset!));
+    return `${so}(${s.name}+0x${(BigInt(f.offset!) - BigInt(s.value)).toString(16)}) [${f.pc}]`;
+  });
+  const bt = symbolizeCrash(lines.join('\n'));
+  t.deepEqual(bt.frames.map((f) => f.frames.at(-1)!.function), ['crash_leaf', 'crash_middle', 'crash_outer', 'crash_null']);
+  t.deepEqual(moduleLines(`thread 1 [x]:\n${bt.text}?? end`), moduleLines(c.stderr));
+});
+
+test('symbolizeCrash: bad records and text are LLGI_CRASH_INVALID naming what is wrong; arbitrary input never fails otherwise', (t) => {
+  const good: CrashRecord = { signal: 'SIGSEGV', signo: 11, code: 1, addr: '0x0', pid: 1, thread: 1, frames: [{ pc: '0x10' }], totalFrames: 1, elided: 0 };
+  t.is(symbolizeCrash(good).frames[0].problem, 'not in a mapped file');
+  const cases: [unknown, RegExp][] = [
+    ['{"signal": 1}', /integer|signal/],
+    ['{not json', /not valid JSON/],
+    [{ ...good, frames: [] }, /non-empty/],
+    [{ ...good, frames: [{ pc: 'zz' }] }, /frame 0 pc/],
+    [{ ...good, frames: [{ pc: '0x1', module: '/x' }] }, /module without an offset/],
+    [{ ...good, totalFrames: 5 }, /totalFrames 5/],
+    [{ ...good, addr: 12 }, /addr/],
+    ['hello world', /line 1: not an address/],
+    ['/lib/a.so+0x10\nbogus', /line 2/],
+    ['', /no addresses/],
+    ['/nonexistent.so(sym+0x1) [0x1]', /binary is needed/],
+  ];
+  for (const [input, msg] of cases) {
+    const e = t.throws(() => symbolizeCrash(input as string), { code: 'LLGI_CRASH_INVALID' }, JSON.stringify(input));
+    t.regex(e!.message, msg);
+  }
+  fc.assert(fc.property(fc.string(), fc.jsonValue(), (s, j) => {
+    for (const input of [s, JSON.stringify(j), `{${s}`]) {
+      try {
+        symbolizeCrash(input);
+      } catch (e) {
+        if (!(e instanceof LlgiError) || e.code !== 'LLGI_CRASH_INVALID') throw e;
+      }
+    }
+  }), { numRuns: 300 });
+  const cli = runCli(['crash', '/nonexistent/crash.json']);
+  t.is(cli.status, 1);
+  t.regex(cli.stderr, /\[LLGI_IO\]/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-'));
+  fs.writeFileSync(path.join(dir, 'bad.json'), '{"frames": 3}');
+  const badCli = runCli(['crash', path.join(dir, 'bad.json')]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  t.is(badCli.status, 1);
+  t.regex(badCli.stderr, /\[LLGI_CRASH_INVALID\]/);
+  t.is(runCli(['crash']).status, 2);
 });
