@@ -12,7 +12,9 @@
  * default action) with its own context; a sent signal (abort(), kill) is
  * raised again. The process dies with the same signal and status as without
  * it. A signal whose stack touches no registered module goes straight to the
- * previous handler, with nothing written.
+ * previous handler, with nothing written; so does one whose stack touches
+ * the module that installed the previous handler (a Go runtime, llgo's or
+ * gc's, that turns its own faults into panics its program may recover).
  *
  * The handler allocates nothing, takes no lock and calls only
  * async-signal-safe functions (write, open, read, close, process_vm_readv,

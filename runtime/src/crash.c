@@ -366,17 +366,36 @@ static void context(const ucontext_t *uc, regs *r) {
 #endif
 }
 
-/* 1 when pc or one of the first frames of its chain is in a registered module. */
-static int ours(const regs *r) {
-  if (llgi_registry_contains(r->pc)) return 1;
+/* 1 when pc is in a registered module (`module` < 0) or in that module. */
+static int in_module(uintptr_t pc, int64_t module) {
+  llgi_range r;
+  return module < 0 ? llgi_registry_contains(pc) : llgi_registry_find(pc, &r) && r.module == (uint32_t)module;
+}
+
+/* 1 when the pc or one of the first frames of its chain is in a registered module (or in `module`). */
+static int touches(const regs *r, int64_t module) {
+  if (in_module(r->pc, module)) return 1;
   walker w;
   walker_start(&w, r);
   for (int i = 0; i < OURS_DEPTH; i++) {
     uintptr_t ret = walker_next(&w);
     if (!ret) return 0;
-    if (llgi_registry_contains(ret)) return 1;
+    if (in_module(ret, module)) return 1;
   }
   return 0;
+}
+
+/*
+ * The registered module whose code the handler we replaced is, or -1. Such a
+ * module runs a runtime of its own that handles its faults (llgo's and gc's
+ * turn them into Go panics, which the program may recover).
+ */
+static int64_t handler_module(int sig) {
+  const struct sigaction *old = &g.old[sig];
+  uintptr_t fn = (old->sa_flags & SA_SIGINFO) ? (uintptr_t)old->sa_sigaction : (uintptr_t)old->sa_handler;
+  llgi_range r;
+  if (fn <= 1 || !llgi_registry_find(fn, &r)) return -1;
+  return r.module;
 }
 
 /* Writes frame `i` of the stack (0: the faulting pc) as text or as a record entry. */
@@ -504,7 +523,9 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
   int saved_errno = errno;
   regs r;
   context((const ucontext_t *)ucv, &r);
-  if (!ours(&r)) {
+  /* Not ours: no module on the stack, or the faulting module's own runtime takes its faults. */
+  int64_t runtime = handler_module(sig);
+  if (!touches(&r, -1) || (runtime >= 0 && touches(&r, runtime))) {
     chain(sig, si, ucv);
     errno = saved_errno;
     return;
