@@ -121,6 +121,20 @@ function identify(buf: Buffer, name: string, fileSize: number): { machine: ElfFi
  * section header table and its string table alone; undefined when they are
  * absent or inconsistent (open() reports those).
  */
+/** The GNU build-id in a note segment's bytes (notes padded to `align`: 4, or 8 for some segments), as hex; null when absent. */
+export function noteBuildId(buf: Buffer, align: number): string | null {
+  const pad = (n: number) => (align === 8 ? (n + 7) & ~7 : (n + 3) & ~3);
+  for (let at = 0; at + 12 <= buf.length;) {
+    const namesz = buf.readUInt32LE(at);
+    const descsz = buf.readUInt32LE(at + 4);
+    const desc = at + 12 + pad(namesz);
+    if (desc + descsz > buf.length) return null;
+    if (buf.readUInt32LE(at + 8) === NT_GNU_BUILD_ID && namesz === 4 && buf.toString('latin1', at + 12, at + 16) === 'GNU\0') return buf.toString('hex', desc, desc + descsz);
+    at = desc + pad(descsz);
+  }
+  return null;
+}
+
 function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): boolean | undefined {
   const shoff = Number(head.readBigUInt64LE(40));
   const shentsize = head.readUInt16LE(58);
@@ -175,7 +189,7 @@ export class ElfFile {
    * would fault). Enough to hand a file to dlopen safely; sections, symbols
    * and DWARF are checked only by open().
    */
-  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean } {
+  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; buildId?: string | null; linkBias?: bigint } {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -207,13 +221,20 @@ export class ElfFile {
         new LlgiError('LLGI_ELF_TRUNCATED', `${path}: ${what} at offset 0x${off.toString(16)} (0x${len.toString(16)} bytes) extends past the end of the file (0x${size.toString(16)} bytes)`);
       if (phoff + phnum * PHDR_SIZE > size) throw truncated(`program header table (${phnum} entries)`, phoff, phnum * PHDR_SIZE);
       const ph = read(phoff, phnum * PHDR_SIZE);
+      // The first PT_LOAD's vaddr - offset (an offset from the file's first mapped byte plus it is a link-time
+      // address), and the GNU build-id from the PT_NOTE segments.
+      let linkBias: bigint | undefined;
+      let buildId: string | null = null;
       for (let i = 0; i < phnum; i++) {
         const o = i * PHDR_SIZE;
+        const type = ph.readUInt32LE(o);
         const off = Number(ph.readBigUInt64LE(o + 8));
         const filesz = Number(ph.readBigUInt64LE(o + 32));
-        if (ph.readUInt32LE(o) === PT_LOAD && off + filesz > size) throw truncated(`segment ${i} data`, off, filesz);
+        if (type === PT_LOAD && off + filesz > size) throw truncated(`segment ${i} data`, off, filesz);
+        if (type === PT_LOAD && linkBias === undefined) linkBias = ph.readBigUInt64LE(o + 16) - BigInt(off);
+        if (type === PT_NOTE && buildId === null && filesz <= 1 << 16 && off + filesz <= size) buildId = noteBuildId(read(off, filesz), Number(ph.readBigUInt64LE(o + 48)));
       }
-      return { ...id, hasDwarf: probeDwarf(head, read, size) };
+      return { ...id, hasDwarf: probeDwarf(head, read, size), buildId, linkBias: linkBias ?? 0n };
     } finally {
       fs.closeSync(fd);
     }

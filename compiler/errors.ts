@@ -22,6 +22,7 @@ export type LlgiErrorCode =
   | 'LLGI_TOOLCHAIN_MISSING' // a compiler the request needs (gc, llgo) is not installed
   | 'LLGI_SCENARIO_FAILED' // a conformance scenario program failed to run (docs/conformance.md)
   | 'LLGI_CRASH_INVALID' // a crash record or crash text cannot be read (docs/crash.md)
+  | 'LLGI_CORE_INVALID' // an ELF file is not a readable core (docs/crash.md)
   | 'LLGI_NATIVE'; // the native addon is missing or failed to load
 
 export class LlgiError extends Error {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { postlink } from '../compiler/embed/postlink';
 import { reserveSource } from '../compiler/embed/reserve';
 import { LlgiError, isLlgiError } from '../compiler/errors';
-import { symbolizeCrash } from './crash-symbolize';
+import { symbolizeCore } from './core';
+import { symbolizeCrash, type CrashFrame } from './crash-symbolize';
 import { runDemo } from './demo';
 import { load } from './live';
 import { gc, memProfile, memProfileRate, setMemProfileRate } from './memprofile';
@@ -46,6 +47,13 @@ commands:
       --binary FILE              a binary to use, matched by build-id (repeat)
       --dir DIR                  a directory to search for binaries by build-id (repeat)
       --json                     the symbolized frames
+  core <core>                    every thread of an ELF core file, walked through its memory and printed in gc's
+                                 traceback layout (docs/crash.md)
+      --binary FILE              a binary to use, matched by build-id (repeat)
+      --dir DIR                  a directory to search for binaries by build-id (repeat)
+      --module NAME              a file whose code keeps frame pointers (repeat; default: every file
+                                 outside /lib, /usr/lib and the executable)
+      --json                     the threads and their symbolized frames
   reserve <bytes> [-o file.s]    assembler source reserving space for an embedded table
                                  (add it to the link; docs/embedding.md); default: stdout
   postlink <binary> [-o out]     embed the binary's LLGI table in its reserved note, in place
@@ -94,6 +102,13 @@ function symbolizeCommand(argv: string[]): void {
   process.stdout.write(shown.map((frames) => (frames.length ? formatFrames(frames) : '?\n\t?:0\n')).join('\n'));
 }
 
+function crashFrameJson(f: CrashFrame) {
+  return {
+    pc: hex(f.pc), module: f.module, buildId: f.buildId, offset: f.offset === null ? null : hex(f.offset), binary: f.binary,
+    problem: f.problem, frames: f.frames.map(frameJson),
+  };
+}
+
 function crashCommand(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
@@ -113,12 +128,30 @@ function crashCommand(argv: string[]): void {
     for (const f of sc.frames) if (f.problem && f.module) process.stderr.write(`llgo-introspect: ${f.module}+0x${f.offset!.toString(16)}: ${f.problem}\n`);
     return;
   }
-  const frames = sc.frames.map((f) => ({
-    pc: hex(f.pc), module: f.module, buildId: f.buildId, offset: f.offset === null ? null : hex(f.offset), binary: f.binary,
-    problem: f.problem, frames: f.frames.map(frameJson),
-  }));
+  const frames = sc.frames.map(crashFrameJson);
   const signal = sc.signal && { ...sc.signal, addr: hex(sc.signal.addr) };
   process.stdout.write(JSON.stringify({ signal, pid: sc.pid, thread: sc.thread, totalFrames: sc.totalFrames, elided: sc.elided, frames }, null, 2) + '\n');
+}
+
+function coreCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      binary: { type: 'string', multiple: true }, dir: { type: 'string', multiple: true }, module: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('core needs one core file');
+  const sc = symbolizeCore(positionals[0], { binaries: values.binary, dirs: values.dir, modules: values.module });
+  if (!values.json) {
+    process.stdout.write(sc.text);
+    return;
+  }
+  const threads = sc.threads.map((t) => ({
+    tid: t.tid, signal: t.signal && { ...t.signal, addr: hex(t.signal.addr) }, pc: hex(t.pc), fp: hex(t.fp), sp: hex(t.sp),
+    totalFrames: t.totalFrames, elided: t.elided, frames: t.frames.map(crashFrameJson),
+  }));
+  process.stdout.write(JSON.stringify({ pid: sc.pid, executable: sc.executable, warnings: sc.warnings, threads }, null, 2) + '\n');
 }
 
 function reserveCommand(argv: string[]): void {
@@ -219,6 +252,9 @@ export function main(argv: string[]): number {
         return 0;
       case 'crash':
         crashCommand(rest);
+        return 0;
+      case 'core':
+        coreCommand(rest);
         return 0;
       case 'reserve':
         reserveCommand(rest);

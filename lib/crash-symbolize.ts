@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { LlgiError, isLlgiError } from '../compiler/errors';
-import { Symbolizer, type Frame } from './symbolize';
+import type { Frame, Symbolizer } from './symbolize';
+import { moduleTable } from './table-cache';
 
 /** One frame of a crash record: the raw pc and, when it was in a mapped file, where. */
 export interface CrashRecordFrame {
@@ -132,15 +133,17 @@ function linkBias(elf: ElfFile): bigint {
 }
 
 /** Binaries by path: their build-id, symbolizer and link bias, read once. */
-class Binaries {
-  private readonly ids = new Map<string, string | null | undefined>();
+export class Binaries {
+  private readonly ids = new Map<string, { buildId: string | null; linkBias: bigint } | undefined>();
   private readonly syms = new Map<string, { sym: Symbolizer; bias: bigint }>();
-  constructor(private readonly opts: CrashSymbolizeOptions) {}
+  constructor(private readonly opts: CrashSymbolizeOptions = {}) {}
 
-  buildId(file: string): string | null | undefined {
+  /** The headers of a file: its build-id and link bias (undefined: not a readable ELF file). Reads headers only. */
+  private probe(file: string): { buildId: string | null; linkBias: bigint } | undefined {
     if (!this.ids.has(file)) {
       try {
-        this.ids.set(file, fs.statSync(file).isFile() ? ElfFile.open(file).buildId() : undefined);
+        const p = fs.statSync(file).isFile() ? ElfFile.probe(file) : undefined;
+        this.ids.set(file, p && { buildId: p.buildId ?? null, linkBias: p.linkBias ?? 0n });
       } catch {
         this.ids.set(file, undefined);
       }
@@ -148,11 +151,16 @@ class Binaries {
     return this.ids.get(file);
   }
 
+  buildId(file: string): string | null | undefined {
+    return this.probe(file)?.buildId;
+  }
+
+  /** The file's table, from the build-id cache that load() fills and reads (built and cached on a miss). */
   symbolizer(file: string): { sym: Symbolizer; bias: bigint } {
     let s = this.syms.get(file);
     if (!s) {
-      const sym = Symbolizer.open(file);
-      s = { sym, bias: linkBias(ElfFile.open(file)) };
+      const p = this.probe(file);
+      s = { sym: moduleTable(file, 0n, p?.buildId ?? null).sym, bias: p?.linkBias ?? 0n };
       this.syms.set(file, s);
     }
     return s;
@@ -186,6 +194,32 @@ class Binaries {
 }
 
 /**
+ * Each frame with its binary's logical frames: frame 0 looked up at its
+ * address, the others as return addresses. A frame whose binary is missing
+ * or differs keeps its module and offset, with the reason in `problem`.
+ */
+export function symbolizeFrames(list: readonly CrashRecordFrame[], bins: Binaries): CrashFrame[] {
+  return list.map((f, i): CrashFrame => {
+    const base: CrashFrame = {
+      pc: BigInt(f.pc), module: f.module ?? null, buildId: f.buildId ?? null, offset: f.offset !== undefined ? BigInt(f.offset) : null,
+      binary: null, address: null, frames: [], problem: null,
+    };
+    if (base.module === null || base.offset === null) return { ...base, problem: 'not in a mapped file' };
+    const found = bins.find(base.module, base.buildId);
+    if ('problem' in found) return { ...base, problem: found.problem };
+    try {
+      const { sym, bias } = bins.symbolizer(found.file);
+      const address = base.offset + bias;
+      const [chain] = sym.symbolize([address], { returnAddresses: i > 0 });
+      return { ...base, binary: found.file, address, frames: chain, problem: chain.length ? null : 'no function at this address' };
+    } catch (e) {
+      if (!isLlgiError(e)) throw e;
+      return { ...base, binary: found.file, problem: `${found.file}: ${e.message}` };
+    }
+  });
+}
+
+/**
  * Symbolizes a crash: a record (object or JSON text) or an address list.
  * Frame 0 of a record is the faulting pc; every other frame, and every frame
  * of an address list but the first, is a return address (looked up at
@@ -213,25 +247,7 @@ export function symbolizeCrash(input: CrashRecord | string, opts: CrashSymbolize
     record = checkCrashRecord(input);
     list = record.frames;
   }
-  const bins = new Binaries(opts);
-  const frames = list.map((f, i): CrashFrame => {
-    const base: CrashFrame = {
-      pc: BigInt(f.pc), module: f.module ?? null, buildId: f.buildId ?? null, offset: f.offset !== undefined ? BigInt(f.offset) : null,
-      binary: null, address: null, frames: [], problem: null,
-    };
-    if (base.module === null || base.offset === null) return { ...base, problem: 'not in a mapped file' };
-    const found = bins.find(base.module, base.buildId);
-    if ('problem' in found) return { ...base, problem: found.problem };
-    try {
-      const { sym, bias } = bins.symbolizer(found.file);
-      const address = base.offset + bias;
-      const [chain] = sym.symbolize([address], { returnAddresses: i > 0 });
-      return { ...base, binary: found.file, address, frames: chain, problem: chain.length ? null : 'no function at this address' };
-    } catch (e) {
-      if (!isLlgiError(e)) throw e;
-      return { ...base, binary: found.file, problem: `${found.file}: ${e.message}` };
-    }
-  });
+  const frames = symbolizeFrames(list, new Binaries(opts));
   const sc: SymbolizedCrash = {
     signal: record && { name: record.signal, signo: record.signo, code: record.code, addr: BigInt(record.addr) },
     pid: record?.pid ?? null,
@@ -262,8 +278,8 @@ export function formatCrash(sc: SymbolizedCrash): string {
   if (sc.signal) {
     const s = sc.signal;
     lines.push(`[signal ${s.name}: ${DESCRIPTIONS[s.name] ?? 'signal'} code=${hex(BigInt(s.code))} addr=${hex(s.addr)} pc=${hex(sc.frames[0].pc)}]`, '');
-    lines.push(`thread ${sc.thread} [running${sc.thread === sc.pid ? ', main thread' : ''}]:`);
   }
+  if (sc.thread !== null) lines.push(`thread ${sc.thread} [${sc.signal ? 'running' : 'stopped'}${sc.thread === sc.pid ? ', main thread' : ''}]:`);
   const inner = sc.elided ? Math.min(sc.frames.length, INNER_FRAMES) : sc.frames.length;
   sc.frames.forEach((f, i) => {
     if (i === inner && sc.elided) lines.push(`...${sc.elided} frames elided...`);

@@ -12,6 +12,7 @@ export { buildLlgoFixture, type LlgoFixtureRequest, type LlgoFixture } from '../
 export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
 export { installCrashHandler, uninstallCrashHandler, crashHandler, CRASH_SIGNALS, type CrashHandlerOptions, type CrashHandlerState, type CrashSignal } from './crash';
 export { symbolizeCrash, formatCrash, parseAddressList, checkCrashRecord, type CrashRecord, type CrashRecordFrame, type CrashFrame, type CrashSymbolizeOptions, type SymbolizedCrash } from './crash-symbolize';
+export { symbolizeCore, type CoreOptions, type CoreThread, type SymbolizedCore } from './core';
 export type { TableSource, TableChoice, Validation } from './table-cache';
 export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction, recordFrames,

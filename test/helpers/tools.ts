@@ -29,6 +29,8 @@ export const tools = {
   llvmNm: which('llvm-nm-19'),
   addr2line: which('addr2line'),
   readelf: which('readelf'),
+  /** elfutils' eu-stack: the oracle for core files. */
+  euStack: which('eu-stack'),
   strip: which('strip'),
   objcopy: which('objcopy'),
   /** The Go toolchain at /usr/local/go (not Debian's golang-go): `go tool pprof` reads our profiles. */
