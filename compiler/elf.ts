@@ -123,7 +123,8 @@ function identify(buf: Buffer, name: string, fileSize: number): { machine: ElfFi
  */
 /** The GNU build-id in a note segment's bytes (notes padded to `align`: 4, or 8 for some segments), as hex; null when absent. */
 export function noteBuildId(buf: Buffer, align: number): string | null {
-  const pad = (n: number) => (align === 8 ? (n + 7) & ~7 : (n + 3) & ~3);
+  // Arithmetic, not bit masks: a damaged size above 2^31 must not wrap negative.
+  const pad = (n: number) => (align === 8 ? Math.ceil(n / 8) * 8 : Math.ceil(n / 4) * 4);
   for (let at = 0; at + 12 <= buf.length;) {
     const namesz = buf.readUInt32LE(at);
     const descsz = buf.readUInt32LE(at + 4);

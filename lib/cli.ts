@@ -10,6 +10,7 @@ import { LlgiError, isLlgiError } from '../compiler/errors';
 import { symbolizeCore } from './core';
 import { symbolizeCrash, type CrashFrame } from './crash-symbolize';
 import { runDemo } from './demo';
+import { isGoTraceback, symbolizeGoTraceback } from './gotraceback';
 import { load } from './live';
 import { gc, memProfile, memProfileRate, setMemProfileRate } from './memprofile';
 import { formatTopLines, topLines, writeHeapProfile } from './pprof';
@@ -42,8 +43,8 @@ commands:
                                  (Caller, Callers, CallersFrames, FuncForPC, heapsampling.go) under the subject,
                                  one PASS/FAIL/BUILD-FAILED/SKIP line each; exit status 3 when one gc passes fails
   crash <file>                   symbolize a crash record (installCrashHandler's JSON) or an address list
-                                 (path+0xoff, path(sym+0xoff) [0xpc]) in gc's traceback layout (docs/crash.md);
-                                 - = stdin
+                                 (path+0xoff, path(sym+0xoff) [0xpc]) in gc's traceback layout, or check a Go
+                                 panic traceback (gc's or llgo's) against --binary (docs/crash.md); - = stdin
       --binary FILE              a binary to use, matched by build-id (repeat)
       --dir DIR                  a directory to search for binaries by build-id (repeat)
       --json                     the symbolized frames
@@ -121,6 +122,13 @@ function crashCommand(argv: string[]): void {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
     throw new LlgiError('LLGI_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (isGoTraceback(text)) {
+    // A Go panic traceback (gc's or llgo's): parsed, each frame checked against the binaries given.
+    const tb = symbolizeGoTraceback(text, { binaries: values.binary });
+    if (values.json) process.stdout.write(JSON.stringify(tb, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2) + '\n');
+    else process.stdout.write(tb.text);
+    return;
   }
   const sc = symbolizeCrash(text, { binaries: values.binary, dirs: values.dir });
   if (!values.json) {

@@ -129,10 +129,11 @@ function parseNotes(buf: Buffer): Note[] {
     const namesz = buf.readUInt32LE(at);
     const descsz = buf.readUInt32LE(at + 4);
     const type = buf.readUInt32LE(at + 8);
-    const desc = at + 12 + ((namesz + 3) & ~3);
+    // Arithmetic, not `& ~3`: a damaged size above 2^31 must not wrap negative.
+    const desc = at + 12 + Math.ceil(namesz / 4) * 4;
     if (desc + descsz > buf.length) break;
     out.push({ type, desc: buf.subarray(desc, desc + descsz) });
-    at = desc + ((descsz + 3) & ~3);
+    at = desc + Math.ceil(descsz / 4) * 4;
   }
   return out;
 }
@@ -280,7 +281,9 @@ function place(files: Mapped[], pc: bigint, mem: Memory): CrashRecordFrame {
   const m = files.find((f) => pc >= f.start && pc < f.end);
   const hex = (v: bigint) => `0x${v.toString(16)}`;
   if (!m) return { pc: hex(pc) };
-  const base = files.find((f) => f.path === m.path && f.fileOffset === 0n)?.start ?? m.start - m.fileOffset;
+  let base = files.find((f) => f.path === m.path && f.fileOffset === 0n)?.start ?? m.start - m.fileOffset;
+  if (base > pc) base = m.start - m.fileOffset; // a damaged NT_FILE: at least the pc's own mapping
+  if (base > pc || base < 0n) return { pc: hex(pc) };
   return { pc: hex(pc), module: m.path, buildId: buildIdAt(mem, base), offset: hex(pc - base) };
 }
 

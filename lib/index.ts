@@ -13,6 +13,7 @@ export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type
 export { installCrashHandler, uninstallCrashHandler, crashHandler, CRASH_SIGNALS, type CrashHandlerOptions, type CrashHandlerState, type CrashSignal } from './crash';
 export { symbolizeCrash, formatCrash, parseAddressList, checkCrashRecord, type CrashRecord, type CrashRecordFrame, type CrashFrame, type CrashSymbolizeOptions, type SymbolizedCrash } from './crash-symbolize';
 export { symbolizeCore, type CoreOptions, type CoreThread, type SymbolizedCore } from './core';
+export { isGoTraceback, parseGoTraceback, symbolizeGoTraceback, type GoFrame, type GoGoroutine, type GoTraceback } from './gotraceback';
 export type { TableSource, TableChoice, Validation } from './table-cache';
 export {
   setMemProfileRate, memProfileRate, setMemProfileSeed, gc, resetMemProfile, memProfile, byLine, byFunction, recordFrames,

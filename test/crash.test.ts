@@ -14,7 +14,10 @@ import { compile } from '../compiler/toolchain/cc';
 import { ElfFile } from '../compiler/elf';
 import fc from 'fast-check';
 import { LlgiError } from '../compiler/errors';
-import { crashHandler, installCrashHandler, symbolizeCrash, uninstallCrashHandler, type CrashRecord } from '../lib/index';
+import { findGo, goBuild } from '../compiler/toolchain/gc';
+import {
+  crashHandler, installCrashHandler, isGoTraceback, parseGoTraceback, symbolizeCrash, symbolizeGoTraceback, uninstallCrashHandler, type CrashRecord,
+} from '../lib/index';
 import { runCli } from './helpers/cli';
 import { markerLine } from './helpers/cli';
 import { compilerPath, type Compiler } from './helpers/fixtures';
@@ -167,6 +170,18 @@ for (const cc of COMPILERS) {
     t.not(c.record!.thread, c.record!.pid, 'not the main thread');
     t.deepEqual(tb.frames.slice(0, 4).map(fl), [
       at('crash_leaf', '@crash:store'), at('crash_middle', '@crash:call-leaf'), at('crash_outer', '@crash:call-middle'), at('crash_thread_main', '@crash:thread-call-outer'),
+    ]);
+  });
+
+  testWith([ccTool(cc)], `${cc}: a fault on a Node worker thread: reported with the worker's thread id; death by SIGSEGV`, (t) => {
+    const so = fixture(cc);
+    const c = crash(so, ['install', 'worker:crash_null']);
+    t.is(c.signal, 'SIGSEGV');
+    const tb = frames(c.stderr);
+    t.is(Number(/^thread (\d+) \[running\]:$/.exec(tb.thread)?.[1]), c.record!.thread);
+    t.not(c.record!.thread, c.record!.pid);
+    t.deepEqual(tb.frames.slice(0, 4).map(fl), [
+      at('crash_leaf', '@crash:store'), at('crash_middle', '@crash:call-leaf'), at('crash_outer', '@crash:call-middle'), at('crash_null', '@crash:call-outer'),
     ]);
   });
 
@@ -383,4 +398,37 @@ test('symbolizeCrash: bad records and text are LLGI_CRASH_INVALID naming what is
   t.is(badCli.status, 1);
   t.regex(badCli.stderr, /\[LLGI_CRASH_INVALID\]/);
   t.is(runCli(['crash']).status, 2);
+});
+
+// ---- Go panic tracebacks ---------------------------------------------------------------------------
+
+const PANICKING = path.join(__dirname, 'fixtures', 'llgo', 'panicking');
+const PANIC_SRC = path.join(PANICKING, 'main.go');
+
+testWith(['go', 'gcc'], "symbolizeGoTraceback of gc's own panics: the goroutine's frames parsed, and each physical frame resolved in the binary to gc's own file and line", (t) => {
+  const exe = goBuild(findGo()!, { module: PANICKING, pkg: '.', name: 'panicking' });
+  const src = fs.readFileSync(PANIC_SRC, 'utf8');
+  const pl = (m: string) => markerLine(PANIC_SRC, src, m);
+  for (const [args, leafLine] of [[['x'], pl('@panic:explicit')], [[], pl('@panic:nil')]] as const) {
+    const r = spawnSync(exe, args, { encoding: 'utf8' });
+    t.is(r.status, 2);
+    t.true(isGoTraceback(r.stderr));
+    const bare = parseGoTraceback(r.stderr);
+    t.is(bare.goroutines[0].id, 1);
+    t.is(bare.goroutines[0].state, 'running');
+    t.deepEqual(bare.goroutines[0].frames.map((f) => [f.function, f.file, f.line]), [['main.leaf', PANIC_SRC, leafLine], ['main.middle', PANIC_SRC, pl('@panic:call-leaf')], ['main.main', PANIC_SRC, pl('@panic:main')]]);
+    t.is(bare.signal?.name ?? null, args.length ? null : 'SIGSEGV');
+    const tb = symbolizeGoTraceback(r.stderr, { binaries: [exe] });
+    for (const f of tb.goroutines[0].frames) {
+      t.is(f.problem, null, `${f.function}: ${f.problem}`);
+      const phys = f.resolved!.at(-1)!;
+      t.deepEqual([phys.function, phys.file, phys.line], [f.function, f.file, f.line], 'ours equals what gc printed');
+    }
+    t.notRegex(tb.text, /\(ours: /);
+    const cli = runCli(['crash', '-', '--binary', exe], r.stderr);
+    t.is(cli.status, 0, cli.stderr);
+    t.is(cli.stdout, tb.text);
+  }
+  t.throws(() => parseGoTraceback('goroutine 1 [running]:\nmain.f()\nnot a location'), { code: 'LLGI_CRASH_INVALID', message: /line 3: no file:line/ });
+  t.throws(() => parseGoTraceback('panic: x\n'), { code: 'LLGI_CRASH_INVALID', message: /no goroutine/ });
 });

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findGo, goBuild } from '../compiler/toolchain/gc';
 import { llgoBuild } from '../compiler/toolchain/llgo';
+import { symbolizeGoTraceback } from '../lib/index';
 import { markerLine } from './helpers/cli';
 import { llgo, testWithLlgo } from './helpers/llgo-real';
 
@@ -95,5 +96,21 @@ testWithLlgo("llgo's panic tracebacks against gc's for the same program: the sam
     // llgo also prints its runtime.main and runtime.goexit, which gc hides at the default traceback level.
     t.deepEqual(l.frames.slice(user(l.frames).length).map((f) => f.function), ['runtime.main', 'runtime.goexit']);
     t.deepEqual(g.frames.slice(user(g.frames).length), []);
+  }
+});
+
+testWithLlgo("symbolizeGoTraceback of llgo's own panic text: each frame resolved in llgo's binary to the file and line llgo printed", (t) => {
+  const exe = llgoBuild(llgo!, { module: MODULE, pkg: '.', mode: 'exe', name: 'panicking' }).path;
+  for (const args of [['x'], []]) {
+    const r = spawnSync(exe, args, { encoding: 'utf8' });
+    const tb = symbolizeGoTraceback(r.stderr, { binaries: [exe] });
+    const frames = tb.goroutines[0].frames;
+    t.deepEqual(frames.map((f) => f.function), ['main.leaf', 'main.middle', 'main.main', 'runtime.main', 'runtime.goexit']);
+    for (const f of frames.filter((x) => x.function.startsWith('main.'))) t.is(f.problem, null, `${f.function}: ${f.problem}`);
+    // llgo's runtime.goexit is a synthetic record, not a symbol of the binary: it stays as printed
+    // (as `???:0 +0x..` it is looked for and not found; as `pc=0x..` it is not looked for).
+    const goexit = frames.at(-1)!;
+    t.is(goexit.problem, goexit.offset === null ? null : 'no binary has runtime.goexit');
+    t.notRegex(tb.text, /\(ours: /);
   }
 });
