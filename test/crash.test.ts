@@ -218,6 +218,18 @@ for (const cc of COMPILERS) {
     t.regex(a.stderr, /^\[signal SIGABRT: abort/m);
   });
 
+  testWith([ccTool(cc)], `${cc}: SIGSEGV ignored before us: a sent one stays ignored, a fault in the module is reported and still kills`, (t) => {
+    const so = fixture(cc);
+    for (const options of ['none', {}] as const) {
+      const sent = crash(so, ['crash_ignore_segv', 'install', 'kill:SIGSEGV', 'crash_none'], options);
+      t.is(sent.status, 0, `${JSON.stringify(options)}: ${sent.stderr}`);
+      t.regex(sent.stdout, /^crash_none = 6$/m);
+      const fault = crash(so, ['crash_ignore_segv', 'install', 'crash_null'], options);
+      t.is(fault.signal, 'SIGSEGV', 'the kernel kills for an ignored fault');
+      t.is(/\[signal SIGSEGV/.test(fault.stderr), options !== 'none');
+    }
+  });
+
   testWith([ccTool(cc)], `${cc}: a healthy module runs as without the handler; a fatal signal outside every module is passed on untouched`, (t) => {
     const so = fixture(cc);
     const ok = crash(so, ['install', 'crash_none']);

@@ -509,13 +509,17 @@ static void chain(int sig, siginfo_t *si, void *uc) {
     if (old->sa_sigaction) old->sa_sigaction(sig, si, uc);
     return;
   }
-  if (old->sa_handler == SIG_IGN) return;
-  if (old->sa_handler != SIG_DFL) {
+  /* An ignored fault the kernel raised would re-execute into us forever: the kernel kills for it without us. */
+  if (old->sa_handler == SIG_IGN && !(si->si_code > 0 && sig != SIGTRAP)) return;
+  if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
     old->sa_handler(sig);
     return;
   }
   /* The default action: put it back; a fault re-executes into it, a sent signal is raised again. */
-  sigaction(sig, old, 0);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(sig, &dfl, 0);
   if (si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 }
 
