@@ -18,6 +18,7 @@
         "runtime/src/mprof.c",
         "runtime/src/procmaps.c",
         "runtime/src/registry.c",
+        "runtime/src/saferead.c",
         "runtime/src/stackmap.c",
         "runtime/src/table.c",
         "runtime/src/table_write.c",

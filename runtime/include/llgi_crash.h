@@ -19,8 +19,10 @@
  * The handler allocates nothing, takes no lock and calls only
  * async-signal-safe functions (write, open, read, close, process_vm_readv,
  * nanosleep, sigaction, tgkill). Every read of the crashed thread's memory
- * goes through process_vm_readv, which fails instead of faulting. Module
- * paths come from /proc/self/maps, build-ids from the mapped ELF headers.
+ * is one that cannot fault (saferead.h: process_vm_readv, or where that is
+ * missing, as under qemu-user, a copy checked against /proc/self/maps).
+ * Module paths come from /proc/self/maps, build-ids from the mapped ELF
+ * headers. x86-64 and aarch64.
  */
 #ifndef LLGI_CRASH_H
 #define LLGI_CRASH_H

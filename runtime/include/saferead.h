@@ -1,21 +1,32 @@
 /*
- * saferead.h: copies memory of this process that may be unmapped, with
- * process_vm_readv, which fails instead of faulting. Async-signal-safe;
- * about 0.3 us per call. The caller saves errno where it matters.
+ * saferead.h: copies memory of this process that may be unmapped, for the
+ * fault handler and its helpers (crash.c, membuildid.c).
+ *
+ * process_vm_readv fails instead of faulting (about 0.3 us a call). Where
+ * that system call is missing or refused (qemu-user has none; a seccomp
+ * profile may refuse it), the bytes are copied directly, but only when
+ * /proc/self/maps shows them inside one readable mapping. The last such
+ * mapping is remembered, so a walk up one stack scans the maps once.
+ *
+ * Async-signal-safe, no allocation, no lock. Saves and restores errno. The
+ * remembered mapping is shared: callers are the handler's one reporting
+ * thread (llgi_crash.h), not concurrent threads.
  */
 #ifndef LLGI_SAFEREAD_H
 #define LLGI_SAFEREAD_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/uio.h>
-#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* 1 when all n bytes at addr were copied to dst. */
-static inline int llgi_safe_read(uintptr_t addr, void *dst, size_t n) {
-  struct iovec local = {dst, n};
-  struct iovec remote = {(void *)addr, n};
-  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n;
+int llgi_safe_read(uintptr_t addr, void *dst, size_t n);
+
+#ifdef __cplusplus
 }
+#endif
 
 #endif /* LLGI_SAFEREAD_H */

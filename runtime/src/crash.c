@@ -6,9 +6,9 @@
  * whoever had it before), write gc's traceback layout and the JSON record,
  * put the old dispositions back and let the signal finish the process.
  *
- * Every read of the crashed thread's memory is a process_vm_readv, which
- * fails instead of faulting: a corrupt frame chain ends the traceback, it
- * never faults inside the handler. Output is formatted into a stack buffer
+ * Every read of the crashed thread's memory is one that cannot fault
+ * (saferead.h): a corrupt frame chain ends the traceback, it never faults
+ * inside the handler. Output is formatted into a stack buffer
  * and written with write(2).
  */
 #define _GNU_SOURCE
@@ -230,7 +230,7 @@ static void walker_start(walker *w, const regs *r) {
     if (!is_return(top)) return;
     /* Unless fp's record already holds it, the frame was not set up. */
     uintptr_t rec[2];
-    if (!(fp > sp && llgi_safe_read(fp, rec, sizeof rec) && rec[1] == top)) w->next = top;
+    if (!(fp >= sp && llgi_safe_read(fp, rec, sizeof rec) && rec[1] == top)) w->next = top;
     return;
   }
   for (uintptr_t a = sp; a < sp + 64 * 1024; a += sizeof(uintptr_t)) {

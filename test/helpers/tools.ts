@@ -29,6 +29,9 @@ export const tools = {
   llvmNm: which('llvm-nm-19'),
   addr2line: which('addr2line'),
   readelf: which('readelf'),
+  /** Debian's aarch64 cross compiler and qemu-user: aarch64 runs under emulation. */
+  aarch64Gcc: which('aarch64-linux-gnu-gcc'),
+  qemuAarch64: which('qemu-aarch64'),
   /** elfutils' eu-stack: the oracle for core files. */
   euStack: which('eu-stack'),
   strip: which('strip'),

@@ -1,0 +1,68 @@
+/*
+ * saferead.c: reads that cannot fault (saferead.h): process_vm_readv, or
+ * where it is missing, a copy checked against /proc/self/maps.
+ */
+#define _GNU_SOURCE
+#include "saferead.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "procmaps.h"
+
+/* process_vm_readv: 1 works, 0 missing or refused, -1 not tried yet. */
+static _Atomic int g_vm = -1;
+/* The last readable mapping a checked copy used. */
+static uintptr_t g_lo, g_hi;
+
+typedef struct want {
+  uintptr_t lo, hi;
+  int found;
+} want;
+
+static int readable(const llgi_maps_line *l, void *ctx) {
+  want *w = ctx;
+  if (w->lo < l->lo || w->lo >= l->hi) return 0;
+  if (l->perms[0] == 'r' && w->hi <= l->hi) {
+    w->found = 1;
+    w->lo = l->lo;
+    w->hi = l->hi;
+  }
+  return 1;
+}
+
+static int checked_copy(uintptr_t addr, void *dst, size_t n) {
+  if (addr + n < addr) return 0;
+  if (!(addr >= g_lo && addr + n <= g_hi)) {
+    want w = {addr, addr + n, 0};
+    if (llgi_maps_scan(readable, &w) != 1 || !w.found) return 0;
+    g_lo = w.lo;
+    g_hi = w.hi;
+  }
+  memcpy(dst, (const void *)addr, n);
+  return 1;
+}
+
+int llgi_safe_read(uintptr_t addr, void *dst, size_t n) {
+  int saved = errno;
+  int vm = atomic_load_explicit(&g_vm, memory_order_relaxed);
+  int ok = 0;
+  if (vm != 0) {
+    struct iovec local = {dst, n};
+    struct iovec remote = {(void *)addr, n};
+    ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (r == (ssize_t)n) {
+      ok = 1;
+      vm = 1;
+    } else if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+      vm = 0;
+    }
+    atomic_store_explicit(&g_vm, vm, memory_order_relaxed);
+  }
+  if (vm == 0) ok = checked_copy(addr, dst, n);
+  errno = saved;
+  return ok;
+}
