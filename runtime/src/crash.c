@@ -310,7 +310,7 @@ static void record_frame(out *o, uintptr_t pc, int first) {
   put(o, first ? "\n  {\"pc\":\"" : ",\n  {\"pc\":\"");
   put_hex(o, pc);
   put(o, "\"");
-  if (where(pc, &p)) {
+  if (where(pc, &p) && p.path_len) { /* code without a file (generated code) has no module */
     put(o, ",\"module\":");
     put_json(o, p.path, p.path_len);
     put(o, ",\"buildId\":");
