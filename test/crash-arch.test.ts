@@ -1,7 +1,8 @@
-// The fault handler's context decoding and walk on both architectures
-// (docs/crash.md): test/c/crash_probe.c, the C runtime without Node, built
-// for x86-64 and run natively, and built with Debian's aarch64 cross
-// compiler and run under qemu-user. The record's frames are checked against
+// The C runtime on both architectures (docs/crash.md, docs/in-process.md):
+// test/c/crash_probe.c and test/c/walk_probe.c, the runtime without Node,
+// built for x86-64 and run natively, and built with Debian's aarch64 cross
+// compiler and run under qemu-user. The walk's pcs and the handler's
+// record are checked against llvm-symbolizer-19 on the same binary. The record's frames are checked against
 // llvm-symbolizer-19 on the same binary: a null store in a leaf that sets up
 // no frame (the caller's return address in the link register on aarch64, on
 // the stack on x86-64), and abort() called from the program (the return
@@ -55,4 +56,27 @@ for (const arch of ARCHES) {
       t.is(mine[0].f.buildId, new ElfFile(fs.readFileSync(exe)).buildId(), 'the build-id from the mapped headers');
     });
   }
+}
+
+const WALK = path.join(ROOT, 'test', 'c', 'walk_probe.c');
+const WALK_RUNTIME = ['walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(ROOT, 'runtime', 'src', f));
+
+for (const arch of ARCHES) {
+  testWith([...arch.needs, 'llvmSymbolizer'], `${arch.name}: llgi_rt_callers three calls deep gives the callers' return addresses up to main, and stops there`, (t) => {
+    const exe = compile({
+      compiler: arch.cc(), sources: [WALK, ...WALK_RUNTIME], kind: 'exe', name: `walk-probe-${arch.name.split(' ')[0]}`,
+      flags: [`-I${path.join(ROOT, 'runtime', 'include')}`, '-std=c11', '-Wall', '-Wextra', '-Werror', '-pthread'],
+    });
+    const [cmd, ...args] = arch.run(exe, []);
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+    t.is(r.status, 0, r.stderr);
+    const offsets = r.stdout.trim().split('\n').map((l) => BigInt(l));
+    const bias = ElfFile.probe(exe).linkBias ?? 0n;
+    const src = fs.readFileSync(WALK, 'utf8');
+    const wl = (m: string) => markerLine(WALK, src, m);
+    const names = llvmSymbolize(exe, offsets.map((o) => o + bias - 1n)).map((fr) => fr.at(-1)!);
+    t.deepEqual(names.map((n) => [n.function, n.line]), [
+      ['walk_leaf', wl('@walk:callers')], ['walk_middle', wl('@walk:call-leaf')], ['walk_outer', wl('@walk:call-middle')], ['main', wl('@walk:call-outer')],
+    ], 'the walk ends at the first return address outside the registered text (into libc)');
+  });
 }

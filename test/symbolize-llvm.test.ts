@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ElfFile, SHF_EXECINSTR, STT_FUNC } from '../compiler/elf';
 import { Symbolizer, type Frame } from '../lib/symbolize';
-import { symFixture, type Compiler } from './helpers/fixtures';
+import { compile } from '../compiler/toolchain/cc';
+import { SYM_SOURCES, symFixture, type Compiler } from './helpers/fixtures';
 import { llvmSymbolize, type OracleFrame } from './helpers/oracle';
 import { testWith, tools, type Tool } from './helpers/tools';
 
@@ -97,6 +98,19 @@ for (const v of variants) {
     t.deepEqual(c.mismatches.slice(0, 20), []);
     t.true(c.pcs > 1000, 'the fixture has thousands of text bytes');
     if (!v.flags.includes('-g0')) t.true(c.inlinedPcs > 20, 'inline chains were exercised');
+  });
+}
+
+// gcc's own aarch64 output (Debian's cross compiler), beside clang's --target build above.
+for (const [flags, label] of [[[], 'DWARF 5'], [['-gdwarf-4'], 'DWARF 4'], [['-O3'], '-O3']] as const) {
+  testWith(['aarch64Gcc', 'llvmSymbolizer'], `every text byte of a gcc aarch64 ${label} shared object symbolizes as llvm-symbolizer-19 does`, (t) => {
+    const so = compile({ compiler: tools.aarch64Gcc!, sources: SYM_SOURCES, flags: [...flags], kind: 'shared', name: 'sym-gcc-aarch64' });
+    t.is(ElfFile.open(so).machine, 'aarch64');
+    const c = compare(so, textAddresses(ElfFile.open(so)));
+    t.log(`${c.pcs} pcs, ${c.inlinedPcs} inside inlined code, ${c.padding} in padding`);
+    t.deepEqual(c.mismatches.slice(0, 20), []);
+    t.true(c.pcs > 1000);
+    t.true(c.inlinedPcs > 20, 'inline chains were exercised');
   });
 }
 
