@@ -7,14 +7,13 @@
  * process_vm_readv there: the handler's checked copies are what read).
  */
 #define _GNU_SOURCE
-#include <link.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "llgi_crash.h"
-#include "llgi_registry.h"
+#include "self_text.h"
 
 #define NOINLINE __attribute__((noinline))
 #define BARRIER() __asm__ __volatile__("" ::: "memory")
@@ -41,23 +40,9 @@ NOINLINE void probe_outer(int x, int how) {
   BARRIER();
 }
 
-/* This executable's code segment, registered as a module (without a table: frames print as path+offset). */
-static int text(struct dl_phdr_info *info, size_t size, void *ctx) {
-  (void)size;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-    if (p->p_type != PT_LOAD || !(p->p_flags & PF_X)) continue;
-    uint64_t lo = info->dlpi_addr + p->p_vaddr;
-    llgi_registry_add(lo, lo + p->p_memsz, info->dlpi_addr, 0, 1);
-  }
-  *(int *)ctx = 1;
-  return 1; /* the first object is the executable */
-}
-
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
-  int done = 0;
-  dl_iterate_phdr(text, &done);
+  int done = self_text_register() != 0;
   llgi_crash_options o = {.fd = 2, .record_path = argv[1], .signals = (1u << SIGSEGV) | (1u << SIGABRT)};
   if (!done || llgi_crash_install(&o) != 0) return 3;
   probe_outer(argc, strcmp(argv[2], "abort") == 0); /* @probe:call-outer */

@@ -5,12 +5,11 @@
  * per line. Built for x86-64 and for aarch64 (run under qemu-user).
  */
 #define _GNU_SOURCE
-#include <link.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "llgi_registry.h"
 #include "llgi_walk.h"
+#include "self_text.h"
 
 #define NOINLINE __attribute__((noinline))
 #define BARRIER() __asm__ __volatile__("" ::: "memory")
@@ -35,21 +34,10 @@ NOINLINE int walk_outer(uintptr_t *pcs, int max) {
   return n;
 }
 
-static int text(struct dl_phdr_info *info, size_t size, void *ctx) {
-  (void)size;
-  (void)ctx;
-  base = info->dlpi_addr;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-    if (p->p_type != PT_LOAD || !(p->p_flags & PF_X)) continue;
-    uint64_t lo = info->dlpi_addr + p->p_vaddr;
-    llgi_registry_add(lo, lo + p->p_memsz, info->dlpi_addr, 0, 1);
-  }
-  return 1; /* the first object is the executable */
-}
-
 int main(void) {
-  dl_iterate_phdr(text, 0);
+  uint64_t base1 = self_text_register();
+  if (!base1) return 3;
+  base = base1 - 1;
   uintptr_t pcs[64];
   int n = walk_outer(pcs, 64); /* @walk:call-outer */
   for (int i = 0; i < n; i++) printf("0x%llx\n", (unsigned long long)(pcs[i] - base));
