@@ -3,27 +3,7 @@
     {
       "target_name": "llgi",
       "sources": [
-        "native/addon.cc",
-        "native/crash.cc",
-        "native/interpose.cc",
-        "native/live.cc",
-        "native/llgo.cc",
-        "native/mprof.cc",
-        "runtime/src/crash.c",
-        "runtime/src/embed.c",
-        "runtime/src/image.c",
-        "runtime/src/interpose.c",
-        "runtime/src/llgo.c",
-        "runtime/src/membuildid.c",
-        "runtime/src/mprof.c",
-        "runtime/src/procmaps.c",
-        "runtime/src/registry.c",
-        "runtime/src/saferead.c",
-        "runtime/src/stackmap.c",
-        "runtime/src/table.c",
-        "runtime/src/table_write.c",
-        "runtime/src/trace.c",
-        "runtime/src/walk.c"
+        "<!@(node -p \"const s = require('./native/sources.json'); s.addon.concat(s.runtime).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,5 +1,6 @@
 // Loads the native addon (built by node-gyp at install, found by `bindings`).
 
+import path from 'node:path';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
@@ -101,8 +102,10 @@ let addon: NativeAddon | undefined;
 export function native(): NativeAddon {
   if (!addon) {
     try {
+      // LLGI_ADDON names another build of the addon (the CMake one, docs/building.md).
+      const file = process.env.LLGI_ADDON;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      addon = require('bindings')('llgi') as NativeAddon;
+      addon = (file ? require(path.resolve(file)) : require('bindings')('llgi')) as NativeAddon;
     } catch (e) {
       addon = undefined;
       throw new LlgiError('LLGI_NATIVE', `the llgo-introspect native addon is not built or cannot load (run \`npm rebuild llgo-introspect\`): ${(e as Error).message}`, { cause: e });

@@ -32,6 +32,10 @@ export const tools = {
   /** Debian's aarch64 cross compiler and qemu-user: aarch64 runs under emulation. */
   aarch64Gcc: which('aarch64-linux-gnu-gcc'),
   qemuAarch64: which('qemu-aarch64'),
+  /** CMake, for the second build description (docs/building.md). */
+  cmake: which('cmake'),
+  /** clang-19's sanitizer runtimes (Debian's libclang-rt-19-dev). */
+  clangAsan: fs.existsSync('/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.asan-x86_64.a') ? 'libclang-rt-19-dev' : null,
   /** elfutils' eu-stack: the oracle for core files. */
   euStack: which('eu-stack'),
   strip: which('strip'),

@@ -1,0 +1,64 @@
+// The second build description (docs/building.md): CMakeLists.txt, driven by
+// cmake-js, builds the same addon from the same source list as binding.gyp
+// (native/sources.json), and the native-heavy part of this suite passes
+// against that addon too. The C runtime builds on its own, and its C probes
+// pass under ctest, also with clang-19's AddressSanitizer and
+// UndefinedBehaviorSanitizer.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { testWith } from './helpers/tools';
+
+const ROOT = path.join(__dirname, '..');
+const SOURCES = JSON.parse(fs.readFileSync(path.join(ROOT, 'native', 'sources.json'), 'utf8')) as { addon: string[]; runtime: string[] };
+/** The suite's files that exercise the addon most: loading, walks, interposition, the sampler, the crash handler. */
+const NATIVE_SUITE = ['live-modules', 'live-stacks', 'interpose', 'memprofile', 'crash'].map((f) => `test/${f}.test.ts`);
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 240_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+testWith(['cmake', 'gcc'], 'native/sources.json lists every runtime and addon source, and binding.gyp reads it', (t) => {
+  const onDisk = (dir: string, ext: RegExp) => fs.readdirSync(path.join(ROOT, dir)).filter((f) => ext.test(f)).map((f) => `${dir}/${f}`).sort();
+  t.deepEqual([...SOURCES.runtime].sort(), onDisk('runtime/src', /\.c$/));
+  t.deepEqual([...SOURCES.addon].sort(), onDisk('native', /\.cc$/));
+  t.regex(fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8'), /require\('\.\/native\/sources\.json'\)/);
+  t.regex(fs.readFileSync(path.join(ROOT, 'CMakeLists.txt'), 'utf8'), /native\/sources\.json/);
+});
+
+testWith(['cmake', 'gcc'], 'cmake-js builds the addon from CMakeLists.txt; the native part of the suite passes against it (LLGI_ADDON); ctest runs the C probes', (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-cmake-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const b = run(process.execPath, [path.join(ROOT, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'compile', '--out', out]);
+  t.is(b.status, 0, b.out.slice(-3000));
+  const addon = path.join(out, 'Release', 'llgi.node');
+  t.true(fs.existsSync(addon));
+  // The same interface as node-gyp's build.
+  const abi = run(process.execPath, ['-p', `require(${JSON.stringify(addon)}).abiVersion === require(${JSON.stringify(path.join(ROOT, 'build', 'Release', 'llgi.node'))}).abiVersion`]);
+  t.is(abi.out.trim(), 'true', abi.out);
+  const suite = run(process.execPath, [path.join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), ...NATIVE_SUITE], { env: { LLGI_ADDON: addon } });
+  t.is(suite.status, 0, suite.out.slice(-4000));
+  t.regex(suite.out, /\d+ tests passed/);
+  t.log(/(\d+) tests passed/.exec(suite.out)![0], 'against the CMake addon');
+  const ct = run('ctest', ['--output-on-failure'], { cwd: out });
+  t.is(ct.status, 0, ct.out);
+  t.regex(ct.out, /100% tests passed/);
+});
+
+testWith(['cmake', 'clang', 'clangAsan'], 'the C runtime on its own, built by clang-19 with ASan and UBSan: static and shared libraries, and its C probes pass under ctest', (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-cmake-asan-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const env = { CC: 'clang-19', CXX: 'clang++-19' };
+  const cfg = run('cmake', ['-S', ROOT, '-B', out, '-DLLGI_SANITIZE=ON', '-DCMAKE_BUILD_TYPE=RelWithDebInfo'], { env });
+  t.is(cfg.status, 0, cfg.out);
+  const b = run('cmake', ['--build', out, '-j', '2'], { env });
+  t.is(b.status, 0, b.out.slice(-3000));
+  t.true(fs.existsSync(path.join(out, 'libllgi_runtime.a')));
+  t.true(fs.existsSync(path.join(out, 'libllgi_runtime.so')));
+  const ct = run('ctest', ['--output-on-failure'], { cwd: out });
+  t.is(ct.status, 0, ct.out);
+  t.regex(ct.out, /100% tests passed/);
+});
