@@ -1,0 +1,103 @@
+/*
+ * A C unit test of the runtime on its own (ctest: docs/building.md): a table
+ * written by llgi_table_write is adopted and answers findfunc, frames and
+ * line lookups exactly; every single-byte change to it is refused by
+ * llgi_table_adopt (its checksum covers every byte), and a table that were
+ * adopted anyway would still answer inside itself (AddressSanitizer watches
+ * every read); the registry finds, and after removal forgets, a range. Prints "ok <checks>" and exits 0, or names the first failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llgi_registry.h"
+#include "llgi_table.h"
+#include "llgi_table_write.h"
+
+static int checks;
+#define CHECK(cond)                                                \
+  do {                                                             \
+    checks++;                                                      \
+    if (!(cond)) {                                                 \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      exit(1);                                                     \
+    }                                                              \
+  } while (0)
+
+int main(void) {
+  static const char root[] = "/src/", a_c[] = "a.c", b_c[] = "b.c";
+  const llgi_wrow rows[] = {
+      {0x1000, root, a_c, 10}, {0x1010, root, a_c, 11}, {0x1040, root, a_c, 12}, /* f */
+      {0x1100, root, b_c, 20}, {0x1180, 0, 0, 0},                              /* g: no lines from 0x1180 */
+      {0x1300, root, b_c, 30},                                                   /* h */
+  };
+  const llgi_wfunc funcs[] = {
+      {0x1000, 0x80, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, "main", "f", 0, 3},
+      {0x1100, 0x100, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "g", 3, 2},
+      {0x1300, 0x40, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "h", 5, 1},
+  };
+  uint8_t *buf;
+  size_t size;
+  CHECK(llgi_table_write(0x1000, 0x2000, funcs, 3, rows, 6, &buf, &size) == 0);
+  /* adopt wants 4-byte alignment: malloc gives more */
+  llgi_table t;
+  llgi_table_error err;
+  CHECK(llgi_table_adopt(&t, buf, size, &err) == 0);
+
+  CHECK(llgi_table_findfunc(&t, 0x0fff) == -1);
+  CHECK(llgi_table_findfunc(&t, 0x1000) == 0);
+  CHECK(llgi_table_findfunc(&t, 0x10ff) == 0); /* padding after f belongs to f, as in gc */
+  CHECK(llgi_table_findfunc(&t, 0x1100) == 1);
+  CHECK(llgi_table_findfunc(&t, 0x12ff) == 1);
+  CHECK(llgi_table_findfunc(&t, 0x1300) == 2);
+  CHECK(llgi_table_findfunc(&t, 0x2000) == -1);
+  CHECK(llgi_table_entry(&t, 2) == 0x1300);
+
+  llgi_frame f[4];
+  CHECK(llgi_table_frames(&t, 0x1015, f, 4) == 1);
+  CHECK(strcmp(f[0].function, "main.f") == 0 && strcmp(f[0].file, "/src/a.c") == 0 && f[0].line == 11 && !f[0].inlined);
+  CHECK(f[0].entry == 0x1000);
+  const char *file;
+  uint32_t line;
+  CHECK(llgi_table_line(&t, 0, 0x1050, &file, &line) == 1 && line == 12);
+  CHECK(llgi_table_line(&t, 1, 0x1190, &file, &line) == 0); /* the row without lines */
+  CHECK(llgi_table_line(&t, 1, 0x1050, &file, &line) == 0); /* not inside g */
+  CHECK(llgi_table_frames(&t, 0x1301, f, 4) == 1 && strcmp(f[0].function, "h") == 0 && f[0].line == 30);
+
+  /* Every single-byte change is refused; were one adopted, it must still answer inside the table. */
+  uint8_t *copy = malloc(size);
+  int refused = 0;
+  for (size_t i = 0; i < size; i++) {
+    memcpy(copy, buf, size);
+    copy[i] ^= 0x5a;
+    llgi_table u;
+    if (llgi_table_adopt(&u, copy, size, &err) != 0) {
+      refused++;
+      continue;
+    }
+    for (uint64_t a = 0xff0; a < 0x1400; a += 0x13) {
+      int64_t fi = llgi_table_findfunc(&u, a);
+      CHECK(fi >= -1 && fi < (int64_t)u.nfunc);
+      int n = llgi_table_frames(&u, a, f, 4);
+      CHECK(n >= 0);
+      for (int k = 0; k < n && k < 4; k++) CHECK(f[k].function != 0);
+    }
+  }
+  CHECK(refused == (int)size);
+  free(copy);
+
+  /* The registry. */
+  int slot = llgi_registry_add(0x7000, 0x8000, 0x6000, &t, 7);
+  CHECK(slot >= 0);
+  llgi_range r;
+  CHECK(llgi_registry_find(0x7abc, &r) == 1 && r.module == 7 && r.bias == 0x6000 && r.table == &t);
+  CHECK(!llgi_registry_contains(0x8000));
+  uint32_t gen = llgi_registry_generation();
+  llgi_registry_remove(slot);
+  CHECK(llgi_registry_generation() != gen);
+  CHECK(!llgi_registry_contains(0x7abc));
+
+  free(buf);
+  printf("ok %d checks, %d of %zu byte changes refused\n", checks, refused, size);
+  return 0;
+}
