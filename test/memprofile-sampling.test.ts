@@ -214,6 +214,17 @@ for (const cc of COMPILERS) {
   }
 }
 
+for (const cc of COMPILERS) {
+  testWith([ccTool(cc)], `${cc}: mprof.c's bucket hash and chain are gc's on the spec's vectors (docs/gc-semantics.md §8)`, (t) => {
+    t.is(run(t, insideHarness(cc), ['hash']), [
+      'hash 0x0092ecfa056c29e9 chain 74792', // stack [0x401000, 0x402000], size 16
+      'hash 0x8ca384c5de78e3a0 chain 20145', // stack [0x482ee5, 0x482ece, 0x45d361], size 112
+      'hash 0x0000000000000000 chain 0', // empty stack, size 0
+      '',
+    ].join('\n'));
+  });
+}
+
 test('scaleHeapSample follows pprof (docs/gc-semantics.md §3.3 examples)', (t) => {
   const scale = (size: number, rate: number) => 1 / (1 - Math.exp(-size / rate));
   for (const [size, want] of [[16, 32768.5], [64, 8192.5], [112, 4681.64], [1024, 512.5], [32768, 16.51]] as const) {

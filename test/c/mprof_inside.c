@@ -153,12 +153,28 @@ static int churn(uint64_t n, uint64_t live) {
   return 0;
 }
 
+/* gc's bucket hash and chain of the spec's vectors (docs/gc-semantics.md §8). */
+static int hashes(void) {
+  static const uintptr_t a[] = {0x401000, 0x402000}, b[] = {0x482ee5, 0x482ece, 0x45d361};
+  const struct {
+    const uintptr_t *stk;
+    uint32_t n;
+    uint64_t size;
+  } v[] = {{a, 2, 16}, {b, 3, 112}, {0, 0, 0}};
+  for (int i = 0; i < 3; i++) {
+    uint64_t h = stack_hash(v[i].stk, v[i].n, v[i].size);
+    printf("hash 0x%016llx chain %llu\n", (unsigned long long)h, (unsigned long long)(h % BUCK_HASH_SIZE));
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   pthread_once(&g_table_once, init_log2_table);
   spec_init();
   if (argc >= 3 && !strcmp(argv[1], "exhaustive")) return exhaustive(strtoll(argv[2], 0, 0), argc - 3, argv + 3);
   if (argc == 5 && !strcmp(argv[1], "equiv")) return equiv(strtoll(argv[2], 0, 0), strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
   if (argc == 5 && !strcmp(argv[1], "thresholds")) return thresholds(strtoll(argv[2], 0, 0), strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
+  if (argc == 2 && !strcmp(argv[1], "hash")) return hashes();
   if (argc == 4 && !strcmp(argv[1], "churn")) return churn(strtoull(argv[2], 0, 0), strtoull(argv[3], 0, 0));
   fprintf(stderr, "usage: mprof_inside exhaustive R [S...] | equiv R N SEED | thresholds R N SEED | churn N LIVE\n");
   return 2;
