@@ -10,19 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "llgi_registry.h"
 #include "llgi_table.h"
 #include "llgi_table_write.h"
-
-static int checks;
-#define CHECK(cond)                                                \
-  do {                                                             \
-    checks++;                                                      \
-    if (!(cond)) {                                                 \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                     \
-    }                                                              \
-  } while (0)
 
 int main(void) {
   static const char root[] = "/src/", a_c[] = "a.c", b_c[] = "b.c";

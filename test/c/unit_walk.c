@@ -13,18 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "llgi_registry.h"
 #include "llgi_walk.h"
-
-static int checks;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    checks++;                                                         \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                        \
-    }                                                                 \
-  } while (0)
 
 #define TEXT_LO 0x10000000u
 #define TEXT_HI 0x10001000u
