@@ -267,7 +267,9 @@ testWith(['go', 'gcc'], "the C port at rate 1: our sampler counts, function by f
   const fns = [...gcTruth.keys()].filter((fn) => !NOT_LINEAR.includes(fn)).sort();
   t.deepEqual([...ours.keys()].sort(), fns, "the port's functions are gc's sites");
   for (const fn of fns) {
-    const want = Object.fromEntries(gcTruth.get(fn)!.sizes);
+    // gc's runtime now and then allocates for itself under a site's frame (one 112-byte object once in
+    // makeChans' 10,000 channels): a size with at most 2 objects is gc's own, not the site's.
+    const want = Object.fromEntries([...gcTruth.get(fn)!.sizes].filter(([, n]) => n > 2));
     const got = Object.fromEntries(ours.get(fn)!.sizes);
     if (!TINY.includes(fn)) t.deepEqual(got, want, fn);
     else {
