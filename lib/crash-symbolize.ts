@@ -99,13 +99,14 @@ export function checkCrashRecord(v: unknown): CrashRecord {
  */
 export function parseAddressList(text: string): CrashRecordFrame[] {
   const out: CrashRecordFrame[] = [];
+  const symbols = new Map<string, Map<string, bigint>>();
   text.split('\n').forEach((raw, i) => {
     const l = raw.trim();
     if (!l) return;
     let m: RegExpExecArray | null;
     if ((m = /^(?:\?\? )?(\/\S*?)\+(0x[0-9a-f]+)$/i.exec(l))) out.push({ pc: '0x0', module: m[1], offset: m[2].toLowerCase() });
     else if ((m = /^(\/\S*?)\(([^()+]*)\+(0x[0-9a-f]+)\)\s*\[(0x[0-9a-f]+)\]$/i.exec(l))) {
-      const offset = m[2] ? symbolOffset(m[1], m[2], BigInt(m[3])) : BigInt(m[3]);
+      const offset = m[2] ? symbolOffset(symbols, m[1], m[2], BigInt(m[3])) : BigInt(m[3]);
       out.push({ pc: m[4].toLowerCase(), module: m[1], offset: `0x${offset.toString(16)}` });
     } else throw bad(`line ${i + 1}: not an address (expected path+0xoff or path(symbol+0xoff) [0xpc]): ${JSON.stringify(l.slice(0, 120))}`);
   });
@@ -113,23 +114,28 @@ export function parseAddressList(text: string): CrashRecordFrame[] {
   return out;
 }
 
-/** backtrace_symbols' `symbol+off` as an offset from the file's first mapped byte. */
-function symbolOffset(file: string, symbol: string, off: bigint): bigint {
-  let elf: ElfFile;
-  try {
-    elf = ElfFile.open(file);
-  } catch (e) {
-    throw bad(`${file}(${symbol}+0x${off.toString(16)}): the binary is needed to resolve the symbol: ${(e as Error).message}`);
+/**
+ * backtrace_symbols' `symbol+off` as an offset from the file's first mapped
+ * byte. Each file is read once per list: `cache` keeps its symbols, already
+ * less its link bias.
+ */
+function symbolOffset(cache: Map<string, Map<string, bigint>>, file: string, symbol: string, off: bigint): bigint {
+  let offsets = cache.get(file);
+  if (!offsets) {
+    let elf: ElfFile;
+    try {
+      elf = ElfFile.open(file);
+    } catch (e) {
+      throw bad(`${file}(${symbol}+0x${off.toString(16)}): the binary is needed to resolve the symbol: ${(e as Error).message}`);
+    }
+    const bias = ElfFile.probe(file).linkBias ?? 0n;
+    offsets = new Map();
+    for (const x of [...elf.symbols(), ...elf.dynamicSymbols()]) if (!offsets.has(x.name)) offsets.set(x.name, BigInt(x.value) - bias);
+    cache.set(file, offsets);
   }
-  const s = [...elf.symbols(), ...elf.dynamicSymbols()].find((x) => x.name === symbol);
-  if (!s) throw bad(`${file} has no symbol ${symbol}`);
-  return BigInt(s.value) - linkBias(elf) + off;
-}
-
-/** The first PT_LOAD's vaddr less its file offset: a module offset plus this is a link-time address. */
-function linkBias(elf: ElfFile): bigint {
-  const load = elf.segments.find((s) => s.type === 1);
-  return load ? BigInt(load.vaddr - load.offset) : 0n;
+  const at = offsets.get(symbol);
+  if (at === undefined) throw bad(`${file} has no symbol ${symbol}`);
+  return at + off;
 }
 
 /** Binaries by path: their build-id, symbolizer and link bias, read once. */
@@ -166,8 +172,17 @@ export class Binaries {
     return s;
   }
 
-  /** The file for a frame, or why there is none. */
+  private readonly found = new Map<string, { file: string } | { problem: string }>();
+
+  /** The file for a frame, or why there is none; looked up once per module and build-id. */
   find(module: string, buildId: string | null): { file: string } | { problem: string } {
+    const key = `${module}\0${buildId ?? ''}`;
+    let r = this.found.get(key);
+    if (!r) this.found.set(key, (r = this.search(module, buildId)));
+    return r;
+  }
+
+  private search(module: string, buildId: string | null): { file: string } | { problem: string } {
     const matches = (f: string) => (buildId ? this.buildId(f) === buildId : path.basename(f) === path.basename(module) && this.buildId(f) !== undefined);
     for (const f of this.opts.binaries ?? []) if (matches(f)) return { file: f };
     let mismatch: string | null = null;
