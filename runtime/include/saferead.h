@@ -8,9 +8,9 @@
  * /proc/self/maps shows them inside one readable mapping. The last such
  * mapping is remembered, so a walk up one stack scans the maps once.
  *
- * Async-signal-safe, no allocation, no lock. Saves and restores errno. The
- * remembered mapping is shared: callers are the handler's one reporting
- * thread (llgi_crash.h), not concurrent threads.
+ * Async-signal-safe, thread-safe, no allocation, no lock. Saves and
+ * restores errno. The remembered mapping is shared by all threads, behind a
+ * sequence word: a thread never uses a range another is replacing.
  */
 #ifndef LLGI_SAFEREAD_H
 #define LLGI_SAFEREAD_H

@@ -15,8 +15,30 @@
 
 /* process_vm_readv: 1 works, 0 missing or refused, -1 not tried yet. */
 static _Atomic int g_vm = -1;
-/* The last readable mapping a checked copy used. */
-static uintptr_t g_lo, g_hi;
+/*
+ * The last readable mapping a checked copy used. Faulting threads may read
+ * and replace it at once: a sequence word guards the pair (odd while one
+ * writer stores it; a writer that finds it odd does not cache), so a reader
+ * never uses a torn range.
+ */
+static _Atomic uint32_t g_seq;
+static _Atomic uintptr_t g_lo, g_hi;
+
+static int cached(uintptr_t lo, uintptr_t hi) {
+  uint32_t s = atomic_load_explicit(&g_seq, memory_order_acquire);
+  if (s & 1) return 0;
+  uintptr_t clo = atomic_load_explicit(&g_lo, memory_order_relaxed), chi = atomic_load_explicit(&g_hi, memory_order_relaxed);
+  atomic_thread_fence(memory_order_acquire);
+  return atomic_load_explicit(&g_seq, memory_order_relaxed) == s && lo >= clo && hi <= chi;
+}
+
+static void cache(uintptr_t lo, uintptr_t hi) {
+  uint32_t s = atomic_load_explicit(&g_seq, memory_order_relaxed);
+  if ((s & 1) || !atomic_compare_exchange_strong_explicit(&g_seq, &s, s + 1, memory_order_acquire, memory_order_relaxed)) return;
+  atomic_store_explicit(&g_lo, lo, memory_order_relaxed);
+  atomic_store_explicit(&g_hi, hi, memory_order_relaxed);
+  atomic_store_explicit(&g_seq, s + 2, memory_order_release);
+}
 
 typedef struct want {
   uintptr_t lo, hi;
@@ -36,11 +58,10 @@ static int readable(const llgi_maps_line *l, void *ctx) {
 
 static int checked_copy(uintptr_t addr, void *dst, size_t n) {
   if (addr + n < addr) return 0;
-  if (!(addr >= g_lo && addr + n <= g_hi)) {
+  if (!cached(addr, addr + n)) {
     want w = {addr, addr + n, 0};
     if (llgi_maps_scan(readable, &w) != 1 || !w.found) return 0;
-    g_lo = w.lo;
-    g_hi = w.hi;
+    cache(w.lo, w.hi);
   }
   memcpy(dst, (const void *)addr, n);
   return 1;
