@@ -7,24 +7,14 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { compile, which } from '../compiler/toolchain/cc';
+import { which } from '../compiler/toolchain/cc';
 import { symbolizeCore } from '../lib/core';
+import { dumpCrashCore } from '../test/helpers/crash';
 import { bestOf, fmt } from './measure';
 
 const ROOT = path.join(__dirname, '..');
 const RUNS = 5;
-
-function makeCore(): { dir: string; core: string } {
-  const so = compile({ compiler: which('gcc') ?? 'gcc', sources: [path.join(ROOT, 'test', 'fixtures', 'crash', 'crash.c')], flags: ['-pthread'], kind: 'shared', name: 'crash-gcc' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-bench-core-'));
-  const child = path.join(ROOT, 'test', 'fixtures', 'crash', 'child.ts');
-  spawnSync('bash', ['-c', 'ulimit -c unlimited && exec "$@"', 'bash', process.execPath, '--import', 'tsx', child, so, '{"output":null}', `cd:${dir},install,crash_null`], { cwd: ROOT, encoding: 'utf8' });
-  const core = fs.readdirSync(dir).find((f) => f.startsWith('core'));
-  if (!core) throw new Error(`no core in ${dir}: core_pattern must write into the process's directory`);
-  return { dir, core: path.join(dir, core) };
-}
 
 function processMs(cmd: string, args: string[]): { ms: number; out: string } {
   let out = '';
@@ -37,7 +27,7 @@ function processMs(cmd: string, args: string[]): { ms: number; out: string } {
 }
 
 function main() {
-  const { dir, core } = makeCore();
+  const { dir, core } = dumpCrashCore({ output: null });
   try {
     const size = fs.statSync(core).size;
     const sc = symbolizeCore(core); // fills the table cache, as a first run would

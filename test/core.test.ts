@@ -7,19 +7,15 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { compile } from '../compiler/toolchain/cc';
 import { ElfFile } from '../compiler/elf';
 import { LlgiError } from '../compiler/errors';
 import { symbolizeCore, type SymbolizedCore } from '../lib/index';
 import { runCli } from './helpers/cli';
-import { compilerPath } from './helpers/fixtures';
+import { dumpCrashCore, moduleLines, type DumpedCore } from './helpers/crash';
 import { REQUIRE_ALL, testWith, tools } from './helpers/tools';
 
-const SRC = path.join(__dirname, 'fixtures', 'crash', 'crash.c');
-const CHILD = path.join(__dirname, 'fixtures', 'crash', 'child.ts');
 
 /** The kernel's core_pattern when it writes plain files into the crashing process's directory, else null. */
 function corePattern(): string | null {
@@ -38,24 +34,10 @@ function testWithCores(title: string, fn: (t: ExecutionContext) => void) {
   else test.skip(`${title} [needs core_pattern writing to the process's directory]`, fn);
 }
 
-interface Dumped {
-  dir: string;
-  core: string;
-  stderr: string;
-  so: string;
-}
-
-let dumped: Dumped | undefined;
+let dumped: DumpedCore | undefined;
 /** The null store of crash.c in Node with the handler installed and core dumps on (once per process). */
-function nullCore(): Dumped {
-  if (dumped) return dumped;
-  const so = compile({ compiler: compilerPath('gcc'), sources: [SRC], flags: ['-pthread'], kind: 'shared', name: 'crash-gcc' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-core-'));
-  const r = spawnSync('bash', ['-c', 'ulimit -c unlimited && exec "$@"', 'bash', process.execPath, '--import', 'tsx', CHILD, so, '{}', `cd:${dir},install,crash_null`], { encoding: 'utf8', timeout: 120_000 });
-  if (r.signal !== 'SIGSEGV') throw new Error(`the child did not die of SIGSEGV: ${r.status} ${r.signal} ${r.stderr}`);
-  const core = fs.readdirSync(dir).find((f) => f.startsWith('core'));
-  if (!core) throw new Error(`no core file in ${dir} (core_pattern ${corePattern()})`);
-  dumped = { dir, core: path.join(dir, core), stderr: r.stderr, so };
+function nullCore(): DumpedCore {
+  dumped ??= dumpCrashCore();
   return dumped;
 }
 
@@ -75,15 +57,6 @@ function euStack(core: string): Map<number, bigint[]> {
     if (f && cur) cur.push(BigInt(`0x${f[1]}`));
   }
   return out;
-}
-
-/** The first frames of the fixture's own file: `name(...)` and `\tcrash.c:line +0xoff` pairs after the thread header. */
-function moduleLines(text: string): string[] {
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => /^thread \d+ \[/.test(l)) + 1;
-  let i = start;
-  while (i + 1 < lines.length && lines[i + 1].startsWith(`\t${SRC}:`)) i += 2;
-  return lines.slice(start, i);
 }
 
 testWithCores("symbolizeCore of the crash's core: the frames the handler printed in the same process, the threads and pcs eu-stack reads", (t) => {

@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compile } from '../compiler/toolchain/cc';
 import { ElfFile } from '../compiler/elf';
 import fc from 'fast-check';
 import { LlgiError } from '../compiler/errors';
@@ -20,13 +19,12 @@ import {
 } from '../lib/index';
 import { runCli } from './helpers/cli';
 import { markerLine } from './helpers/cli';
+import { CRASH_CHILD as CHILD, CRASH_SRC as SRC, crashFixture, moduleLines } from './helpers/crash';
 import { compilerPath, type Compiler } from './helpers/fixtures';
 import { COMPILERS, ccTool } from './helpers/live';
 import { llvmSymbolize } from './helpers/oracle';
 import { testWith } from './helpers/tools';
 
-const SRC = path.join(__dirname, 'fixtures', 'crash', 'crash.c');
-const CHILD = path.join(__dirname, 'fixtures', 'crash', 'child.ts');
 const TEXT = fs.readFileSync(SRC, 'utf8');
 const line = (marker: string) => markerLine(SRC, TEXT, marker);
 
@@ -34,7 +32,7 @@ const built = new Map<Compiler, string>();
 function fixture(cc: Compiler): string {
   let so = built.get(cc);
   if (!so) {
-    so = compile({ compiler: compilerPath(cc), sources: [SRC], flags: ['-pthread'], kind: 'shared', name: `crash-${cc}` });
+    so = crashFixture(compilerPath(cc), `crash-${cc}`);
     built.set(cc, so);
   }
   return so;
@@ -285,14 +283,6 @@ test('installCrashHandler: bad options are typed errors; the state reads back; u
 });
 
 // ---- offline: symbolizeCrash and `llgo-introspect crash` ------------------------------------------
-
-/** The traceback's first frames that are the fixture's own: `name(...)` and `\tcrash.c:line +0xoff` pairs. */
-function moduleLines(text: string): string[] {
-  const lines = text.split('\n');
-  let i = lines.findIndex((l) => /^thread \d+ \[/.test(l)) + 1;
-  while (i + 1 < lines.length && lines[i + 1].startsWith(`\t${SRC}:`)) i += 2;
-  return lines.slice(lines.findIndex((l) => /^thread \d+ \[/.test(l)) + 1, i);
-}
 
 const nullCrashes = new Map<Compiler, Crash>();
 function nullCrash(cc: Compiler): Crash {

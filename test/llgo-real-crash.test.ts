@@ -12,11 +12,11 @@ import { findGo, goBuild } from '../compiler/toolchain/gc';
 import { llgoBuild } from '../compiler/toolchain/llgo';
 import { symbolizeGoTraceback } from '../lib/index';
 import { markerLine } from './helpers/cli';
+import { CRASH_CHILD as CHILD } from './helpers/crash';
 import { llgo, testWithLlgo } from './helpers/llgo-real';
 
 const MODULE = path.join(__dirname, 'fixtures', 'llgo', 'panicking');
 const SRC = path.join(MODULE, 'main.go');
-const CHILD = path.join(__dirname, 'fixtures', 'crash', 'child.ts');
 const line = (marker: string) => markerLine(SRC, fs.readFileSync(SRC, 'utf8'), marker);
 
 const shared = () => llgoBuild(llgo!, { module: MODULE, pkg: '.', mode: 'c-shared', name: 'panicking' }).path;
