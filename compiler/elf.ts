@@ -121,19 +121,30 @@ function identify(buf: Buffer, name: string, fileSize: number): { machine: ElfFi
  * section header table and its string table alone; undefined when they are
  * absent or inconsistent (open() reports those).
  */
-/** The GNU build-id in a note segment's bytes (notes padded to `align`: 4, or 8 for some segments), as hex; null when absent. */
-export function noteBuildId(buf: Buffer, align: number): string | null {
+/**
+ * The notes in a note container's bytes (notes padded to `align`: 4, or 8
+ * for some segments), up to the first one that does not fit. Lenient, for
+ * memory and cores: ElfFile.notes() is the checking reader of files.
+ */
+export function parseNotes(buf: Buffer, align = 4): { type: number; name: string; desc: Buffer }[] {
   // Arithmetic, not bit masks: a damaged size above 2^31 must not wrap negative.
   const pad = (n: number) => (align === 8 ? Math.ceil(n / 8) * 8 : Math.ceil(n / 4) * 4);
+  const out: { type: number; name: string; desc: Buffer }[] = [];
   for (let at = 0; at + 12 <= buf.length;) {
     const namesz = buf.readUInt32LE(at);
     const descsz = buf.readUInt32LE(at + 4);
     const desc = at + 12 + pad(namesz);
-    if (desc + descsz > buf.length) return null;
-    if (buf.readUInt32LE(at + 8) === NT_GNU_BUILD_ID && namesz === 4 && buf.toString('latin1', at + 12, at + 16) === 'GNU\0') return buf.toString('hex', desc, desc + descsz);
+    if (desc + descsz > buf.length) break;
+    out.push({ type: buf.readUInt32LE(at + 8), name: buf.toString('latin1', at + 12, at + 12 + namesz), desc: buf.subarray(desc, desc + descsz) });
     at = desc + pad(descsz);
   }
-  return null;
+  return out;
+}
+
+/** The GNU build-id in a note container's bytes, as hex; null when absent. */
+export function noteBuildId(buf: Buffer, align: number): string | null {
+  const n = parseNotes(buf, align).find((x) => x.type === NT_GNU_BUILD_ID && x.name === 'GNU\0');
+  return n ? n.desc.toString('hex') : null;
 }
 
 function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): boolean | undefined {

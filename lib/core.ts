@@ -6,7 +6,7 @@
 // binaries shorten or mark the output; they never abort it.
 
 import fs from 'node:fs';
-import { noteBuildId } from '../compiler/elf';
+import { noteBuildId, parseNotes } from '../compiler/elf';
 import { LlgiError } from '../compiler/errors';
 import { Binaries, formatCrash, symbolizeFrames, type CrashFrame, type CrashRecordFrame, type CrashSymbolizeOptions, type SymbolizedCrash } from './crash-symbolize';
 
@@ -121,23 +121,6 @@ class Memory {
   }
 }
 
-interface Note { type: number; desc: Buffer }
-
-function parseNotes(buf: Buffer): Note[] {
-  const out: Note[] = [];
-  for (let at = 0; at + 12 <= buf.length;) {
-    const namesz = buf.readUInt32LE(at);
-    const descsz = buf.readUInt32LE(at + 4);
-    const type = buf.readUInt32LE(at + 8);
-    // Arithmetic, not `& ~3`: a damaged size above 2^31 must not wrap negative.
-    const desc = at + 12 + Math.ceil(namesz / 4) * 4;
-    if (desc + descsz > buf.length) break;
-    out.push({ type, desc: buf.subarray(desc, desc + descsz) });
-    at = desc + Math.ceil(descsz / 4) * 4;
-  }
-  return out;
-}
-
 function parseFiles(desc: Buffer): Mapped[] {
   if (desc.length < 16) return [];
   const count = Number(desc.readBigUInt64LE(0));
@@ -180,7 +163,7 @@ function openCore(file: string) {
     const ph = read(phoff, phnum * 56);
     if (ph.length < phnum * 56) throw bad(`${file}: program headers truncated (${ph.length} of ${phnum * 56} bytes)`);
     const loads: Load[] = [];
-    const notes: Note[] = [];
+    const notes: { type: number; desc: Buffer }[] = [];
     const warnings: string[] = [];
     for (let i = 0; i < phnum; i++) {
       const p = i * 56;
