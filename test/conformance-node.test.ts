@@ -19,10 +19,7 @@ import {
   bundledScenarios, compareRuns, formatReport, formatSamplingErrors, parseHeapProbes, samplingError, siteCounts, siteCountsSince,
   type HeapRecord, type HeapReport, type ProbeReport, type Run, type SamplingError, type SiteCount,
 } from '../lib/conformance/index';
-import {
-  callersFrames, funcForPC, gc, load, markerLine, memProfile, memProfileRate, resetMemProfile, setMemProfileRate, setMemProfileSeed,
-  type MemProfileRecord, type Module,
-} from '../lib/index';
+import { callersFrames, funcForPC, load, markerLine, resetMemProfile, type MemProfileRecord, type Module } from '../lib/index';
 import { differs, llgo, takeProbes, testWithLlgo } from './helpers/llgo-real';
 import { mprofModule, mprofSource, profileAt } from './helpers/mprof';
 import { testWith } from './helpers/tools';
@@ -217,21 +214,8 @@ function gcSampling() {
 function ourSampling(heapRun: (n: number) => void, prefix: string, subject: string, seedBase: number) {
   const counts = (records: MemProfileRecord[], rate: number) => siteCounts(asHeapRecords(records), prefix, subject, rate);
   const truth = counts(profileAt(1, () => heapRun(TRUTH_ITERS)), 1);
-  const rate0 = memProfileRate();
-  const runs: Map<string, SiteCount>[] = [];
-  try {
-    for (let i = 0; i < RUNS; i++) {
-      resetMemProfile();
-      setMemProfileSeed(seedBase + i);
-      setMemProfileRate(DEFAULT_RATE);
-      heapRun(ITERS);
-      gc();
-      runs.push(counts(memProfile({ inuseZero: true }), DEFAULT_RATE));
-    }
-  } finally {
-    setMemProfileRate(rate0);
-    resetMemProfile();
-  }
+  const runs = Array.from({ length: RUNS }, (_, i) => counts(profileAt(DEFAULT_RATE, () => heapRun(ITERS), seedBase + i), DEFAULT_RATE));
+  resetMemProfile();
   return { truth, error: samplingError(truth, TRUTH_ITERS, runs, ITERS, DEFAULT_RATE, NOT_LINEAR) };
 }
 
