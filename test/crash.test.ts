@@ -433,4 +433,15 @@ testWith(['go', 'gcc'], "symbolizeGoTraceback of gc's own panics: the goroutine'
   }
   t.throws(() => parseGoTraceback('goroutine 1 [running]:\nmain.f()\nnot a location'), { code: 'LLGI_CRASH_INVALID', message: /line 3: no file:line/ });
   t.throws(() => parseGoTraceback('panic: x\n'), { code: 'LLGI_CRASH_INVALID', message: /no goroutine/ });
+  // Arbitrary text, and gc's own traceback with text spliced in anywhere: a parse or LLGI_CRASH_INVALID, nothing else.
+  const real = spawnSync(exe, [], { encoding: 'utf8' }).stderr;
+  fc.assert(fc.property(fc.string(), fc.nat(real.length), fc.string(), (any, at, s) => {
+    for (const text of [any, real.slice(0, at) + s + real.slice(at), `goroutine 1 [running]:\n${s}`]) {
+      try {
+        symbolizeGoTraceback(text, { binaries: [exe] });
+      } catch (e) {
+        if (!(e instanceof LlgiError) || e.code !== 'LLGI_CRASH_INVALID') throw e;
+      }
+    }
+  }), { numRuns: 300 });
 });
