@@ -12,8 +12,8 @@ import { Symbolizer, callersFramesOf, type Frame } from './symbolize';
 import { moduleTable, type TableChoice, type TableSource, type Validation } from './table-cache';
 
 export interface LoadOptions {
-  /** Where module tables are cached (default: <cache dir>/tables; see table-cache.ts). */
-  cacheDir?: string;
+  /** The table cache directory, or false for none (default: $LLGI_TABLE_CACHE, else the XDG cache; docs/table-cache.md). */
+  cacheDir?: string | false;
   /**
    * Interpose the module's allocation functions for the heap profile
    * (docs/interposition.md). Default true: as in gc, profiling is on unless the

@@ -2,12 +2,15 @@
 // The same C reader answers in-process lookups, so offline and live answers
 // cannot disagree.
 
+import fs from 'node:fs';
 import { ElfFile } from '../compiler/elf';
+import { isLlgiError } from '../compiler/errors';
 import { gcName } from '../compiler/llgo/names';
-import { buildTable, type BuildOptions, type BuildReport } from '../compiler/table/build';
+import type { BuildOptions, BuildReport } from '../compiler/table/build';
 import { ELEM_SIZE, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SYMTAB, FUNC_WRAPPER, H, SECTIONS } from '../compiler/table/format';
 import { AddressLike, parseAddress } from './address';
 import { adoptTable, coded, type NativeTable } from './native';
+import { readCachedTable, tableCacheDir, tableCacheKey, writeCachedTable } from './table-store';
 
 /** One logical frame, gc's runtime.Frame in spirit. */
 export interface Frame {
@@ -36,7 +39,17 @@ export interface SymbolizeOptions {
   returnAddresses?: boolean;
 }
 
-export type OpenOptions = BuildOptions;
+export interface OpenOptions extends BuildOptions {
+  /**
+   * The table cache directory, or false to neither read nor write it
+   * (default: $LLGI_TABLE_CACHE, else the XDG cache directory;
+   * docs/table-cache.md).
+   */
+  cacheDir?: string | false;
+}
+
+/** Where a Symbolizer's table came from: built now from the file, or the table cache. */
+export type SymbolizerSource = 'built' | 'cache' | 'table';
 
 const NONE = 0xffffffff;
 const FRAME_WORDS = 6;
@@ -44,7 +57,10 @@ const FRAME_WORDS = 6;
 export class Symbolizer {
   readonly path: string;
   readonly buildId: string | null;
+  /** The build report of the table (kept with it in the cache); undefined for a table given to fromTable. */
   readonly report: BuildReport | undefined;
+  /** 'built' (from the file, now), 'cache' (the table cache) or 'table' (given to fromTable). */
+  readonly source: SymbolizerSource;
   /** The adopted LLGI table; kept alive as long as this object. */
   readonly table: Buffer;
   /** Its checksum index when it was adopted for validation at first use (docs/embedding.md). */
@@ -66,8 +82,9 @@ export class Symbolizer {
    */
   readonly bias: bigint;
 
-  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport, bias = 0n, sums?: Buffer) {
+  private constructor(path: string, buildId: string | null, table: Buffer, report?: BuildReport, bias = 0n, sums?: Buffer, source: SymbolizerSource = 'table') {
     this.path = path;
+    this.source = source;
     this.buildId = buildId;
     this.table = table;
     this.sums = sums;
@@ -80,11 +97,33 @@ export class Symbolizer {
     this.funcsOffset = table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf('funcs'));
   }
 
-  /** Reads an ELF binary and builds its table (LLGI_IO, LLGI_NOT_ELF, ... on bad input). */
+  /**
+   * The binary's table: from the table cache when it holds one for the
+   * binary's build-id and size (docs/table-cache.md), else read and built
+   * from the file (LLGI_IO, LLGI_NOT_ELF, ... on bad input) and cached.
+   * Binaries without a build-id are always built, and a table whose build
+   * had warnings (a degraded answer: corrupt DWARF, say) is never cached.
+   */
   static open(path: string, opts: OpenOptions = {}): Symbolizer {
+    const dir = tableCacheDir(opts.cacheDir);
+    const probe = dir === null ? null : probeOrNull(path);
+    const key = probe?.buildId ? tableCacheKey(dir!, probe.buildId, fs.statSync(path).size, sidecarIdentity(path, opts.llgoSidecar)) : null;
+    const hit = key ? readCachedTable(key) : null;
+    if (hit) {
+      try {
+        return new Symbolizer(path, probe!.buildId!, aligned(hit.table), hit.report, 0n, undefined, 'cache');
+      } catch (e) {
+        if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
+        // A damaged cache file: built again below, and replaced.
+      }
+    }
     const elf = ElfFile.open(path);
+    // Required here: a process that finds its table in the cache never loads the builder.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildTable } = require('../compiler/table/build') as typeof import('../compiler/table/build');
     const { table, report } = buildTable(elf, opts);
-    return new Symbolizer(path, elf.buildId(), table, report);
+    if (key && !report.warnings.length) writeCachedTable(key, table, report);
+    return new Symbolizer(path, elf.buildId(), table, report, 0n, undefined, 'built');
   }
 
   /**
@@ -94,10 +133,8 @@ export class Symbolizer {
    * the table corrupt then throws LLGI_TABLE_INVALID, as does every later one
    * (docs/embedding.md, "Validation at first use").
    */
-  static fromTable(table: Buffer, path = '<table>', bias = 0n, buildId: string | null = null, sums?: Buffer): Symbolizer {
-    // The C reader wants 4-byte alignment; a Buffer slice may not have it.
-    const aligned = (b: Buffer) => (b.byteOffset % 8 === 0 ? b : Buffer.from(b));
-    return new Symbolizer(path, buildId, aligned(table), undefined, bias, sums && aligned(sums));
+  static fromTable(table: Buffer, path = '<table>', bias = 0n, buildId: string | null = null, sums?: Buffer, report?: BuildReport): Symbolizer {
+    return new Symbolizer(path, buildId, aligned(table), report, bias, sums && aligned(sums));
   }
 
   /** Whether the table is validated at first use (it was adopted with a checksum index). */
@@ -188,6 +225,33 @@ export class Symbolizer {
       out.push(frames);
     }
     return out;
+  }
+}
+
+/** The C reader wants 4-byte alignment; a Buffer slice may not have it. */
+const aligned = (b: Buffer): Buffer => (b.byteOffset % 8 === 0 ? b : Buffer.from(b));
+
+/** The file's build-id and headers; null where open() should give the error (it names it best). */
+function probeOrNull(path: string): ReturnType<typeof ElfFile.probe> | null {
+  try {
+    return ElfFile.probe(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What identifies the llgo sidecar a build would read (BuildOptions.llgoSidecar;
+ * docs/llgo.md): its path, size and modification time, '' when there is none.
+ */
+function sidecarIdentity(binary: string, option: string | false | undefined): string {
+  if (option === false) return 'no-sidecar';
+  const file = option ?? `${binary}.pclntab`;
+  try {
+    const st = fs.statSync(file);
+    return `${fs.realpathSync(file)}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return option === undefined ? '' : `missing:${file}`;
   }
 }
 

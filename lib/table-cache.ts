@@ -1,21 +1,16 @@
-// Tables of loaded modules, cached on disk so a module's table is built once
-// per binary. The key is the GNU build-id plus the file size: strip keeps the
-// build-id but changes the size, and a table built from a stripped copy must
-// not answer for the unstripped one. Files without a build-id are not cached.
-// A cached table is validated by the C reader like any other; one it refuses
-// is rebuilt and replaced. A table embedded in the binary by the post-link
-// writer (docs/embedding.md) comes first: it needs no file at all.
+// Tables of loaded modules: embedded in the image by the post-link writer
+// (docs/embedding.md) first, since that needs no file at all; else the table
+// cache (lib/table-store.ts, docs/table-cache.md), so a module's table is
+// built once per binary; else built now. A cached table is validated by the
+// C reader like any other; one it refuses is rebuilt and replaced.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { LlgiError, isLlgiError } from '../compiler/errors';
 import { NOTE_SECTION } from '../compiler/embed/reserve';
-import { BUILDER_REVISION, buildTable } from '../compiler/table/build';
-import { VERSION } from '../compiler/table/format';
-import { defaultCacheDir } from '../compiler/toolchain/cc';
 import { coded, native } from './native';
 import { Symbolizer } from './symbolize';
+import { readCachedTable, tableCacheDir, tableCacheKey, writeCachedTable } from './table-store';
 
 /**
  * Where a module's table came from: its own image (embedded), the sidecar
@@ -36,7 +31,8 @@ export type Validation = 'first-use' | 'load';
 export type TableChoice = 'auto' | 'file' | 'llgo-memory';
 
 export interface ModuleTableOptions {
-  cacheDir?: string;
+  /** The table cache directory, or false for none (default: tableCacheDir()). */
+  cacheDir?: string | false;
   /** The file, when the caller already parsed it (spares a second read on a cache miss). */
   elf?: ElfFile;
   /** The table embedded in the loaded image, if any. */
@@ -52,14 +48,6 @@ export interface ModuleTableOptions {
   table?: TableChoice;
 }
 
-export function tableCacheDir(): string {
-  return path.join(defaultCacheDir(), 'tables');
-}
-
-function cachePath(dir: string, buildId: string, size: number): string {
-  return path.join(dir, `${buildId}-${size}.v${VERSION}.r${BUILDER_REVISION}.llgi`);
-}
-
 /**
  * The module's table, adopted, with its runtime bias: the table `embedded` in
  * the loaded image when there is one (adopted in place, zero-copy; validated
@@ -73,7 +61,7 @@ function cachePath(dir: string, buildId: string, size: number): string {
  */
 export function moduleTable(file: string, bias: bigint, buildId: string | null, opts: ModuleTableOptions = {}): { sym: Symbolizer; source: TableSource } {
   const { embedded, table: choice = 'auto' } = opts;
-  const cacheDir = opts.cacheDir ?? tableCacheDir();
+  const cacheDir = tableCacheDir(opts.cacheDir);
   if (choice === 'llgo-memory') return llgoMemory(file, bias, buildId, opts.handle, true)!;
   if (embedded) {
     const sums = opts.validate === 'load' ? undefined : opts.embeddedSums ?? undefined;
@@ -84,10 +72,11 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
       throw new LlgiError('LLGI_TABLE_INVALID', `${file}: the table embedded in its ${NOTE_SECTION} note is invalid (${e.message}); run \`llgo-introspect postlink\` on it again`, { cause: e });
     }
   }
-  const key = buildId ? cachePath(cacheDir, buildId, fs.statSync(file).size) : undefined;
-  if (key && fs.existsSync(key)) {
+  const key = buildId && cacheDir ? tableCacheKey(cacheDir, buildId, fs.statSync(file).size) : null;
+  const hit = key ? readCachedTable(key) : null;
+  if (hit) {
     try {
-      return { sym: Symbolizer.fromTable(fs.readFileSync(key), file, bias, buildId), source: 'cache' };
+      return { sym: Symbolizer.fromTable(hit.table, file, bias, buildId, undefined, hit.report), source: 'cache' };
     } catch (e) {
       if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
       // Fall through: rebuild and replace the refused file.
@@ -97,18 +86,11 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
     const mem = llgoMemory(file, bias, buildId, opts.handle, false);
     if (mem) return mem;
   }
-  const { table } = buildTable(opts.elf ?? ElfFile.open(file));
-  if (key) {
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${key}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, table);
-      fs.renameSync(tmp, key);
-    } catch {
-      // A read-only or full cache directory only costs the next load a rebuild.
-    }
-  }
-  return { sym: Symbolizer.fromTable(table, file, bias, buildId), source: 'built' };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildTable } = require('../compiler/table/build') as typeof import('../compiler/table/build');
+  const { table, report } = buildTable(opts.elf ?? ElfFile.open(file));
+  if (key && !report.warnings.length) writeCachedTable(key, table, report);
+  return { sym: Symbolizer.fromTable(table, file, bias, buildId, undefined, report), source: 'built' };
 }
 
 /**

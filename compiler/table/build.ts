@@ -24,12 +24,7 @@ import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
 import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
 import { funcNameForPrint, gcRuntimeName, isGcBinary } from './goname';
 
-/**
- * Bump whenever the same binary would now get another table (it keys the table cache). 2: llgo tables; 3: llgo lines
- * over DWARF, cut LLGOFTB1, LLGOPCL1; 4: gc binaries get gc's runtime names (goname.ts); 5: gc wrappers flagged (FUNC_WRAPPER),
- * gc's relative file names bare.
- */
-export const BUILDER_REVISION = 5;
+export { BUILDER_REVISION } from './revision';
 
 export interface BuildReport {
   functions: number;
@@ -267,10 +262,13 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
       compileUnits: units.length,
       lineRows: rows,
       inlineNodes: nodes.length,
-      llgo: llgo ? {
-        functions: list.filter((f) => f.llgoName).length, prebuilt: llgo.prebuilt, statementSites: llgo.lines.length,
-        source: llgo.source, ...(llgo.sidecar ? { sidecar: llgo.sidecar } : {}),
-      } : llgoBuilt ? { functions: 0, prebuilt: false, statementSites: 0, source: 'none' } : undefined,
+      // Absent rather than undefined, so a report read back from the table cache (JSON) is the same.
+      ...(llgo ? {
+        llgo: {
+          functions: list.filter((f) => f.llgoName).length, prebuilt: llgo.prebuilt, statementSites: llgo.lines.length,
+          source: llgo.source, ...(llgo.sidecar ? { sidecar: llgo.sidecar } : {}),
+        },
+      } : llgoBuilt ? { llgo: { functions: 0, prebuilt: false, statementSites: 0, source: 'none' as const } } : {}),
       warnings,
     },
   };
