@@ -22,20 +22,21 @@ testWith(['gcc', 'llvmSymbolizer'], 'symbolize prints gc-style function and file
   const [want] = llvmSymbolize(so, [a]);
   const r = runCli(['symbolize', so, `0x${a.toString(16)}`]);
   t.is(r.status, 0, r.stderr);
-  t.is(r.stdout, want.map((f) => `${f.function}\n\t${f.file}:${f.line}\n`).join(''));
+  t.is(r.stdout, `${want.map((f) => `${f.function}\n\t${f.file}:${f.line}\n`).join('')}\n`);
 });
 
-testWith(['gcc', 'llvmSymbolizer'], 'symbolize --json reports every frame with pc and entry, addresses from stdin', (t) => {
+testWith(['gcc', 'llvmSymbolizer'], 'symbolize --json reports every frame with pc and entry, addresses as arguments', (t) => {
   const so = symFixture('gcc');
   const entry = entryOf(so, 'sym_inline_b');
   const addrs = [entry, entry + 5, entry + 12];
   const want = llvmSymbolize(so, addrs);
-  const r = runCli(['symbolize', '--json', so], addrs.map((a) => `0x${a.toString(16)}`).join('\n'));
+  const r = runCli(['symbolize', '--json', so, ...addrs.map((a) => `0x${a.toString(16)}`)]);
   t.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { address: string; frames: { pc: string; function: string; file: string; line: number; entry: string; inlined: boolean }[] }[];
+  const out = JSON.parse(r.stdout) as { address: string; module: string; frames: { pc: string; function: string; file: string; line: number; entry: string; inlined: boolean }[] }[];
   t.is(out.length, 3);
   out.forEach((o, i) => {
     t.is(o.address, `0x${addrs[i].toString(16)}`);
+    t.is(o.module, so);
     t.deepEqual(o.frames.map((f) => [f.function, f.file, f.line]), want[i].map((f) => [f.function, f.file, f.line]));
     for (const f of o.frames) t.is(f.entry, `0x${entry.toString(16)}`);
     t.is(o.frames[o.frames.length - 1].inlined, false);
@@ -45,6 +46,7 @@ testWith(['gcc', 'llvmSymbolizer'], 'symbolize --json reports every frame with p
 test('symbolize of a missing file fails with LLGI_IO naming the path', (t) => {
   const r = runCli(['symbolize', '/nonexistent/lib.so', '0x10']);
   t.is(r.status, 1);
+  t.is(r.stdout, '', 'the one binary is opened first: nothing is answered');
   t.regex(r.stderr, /\/nonexistent\/lib\.so/);
   t.regex(r.stderr, /LLGI_IO/);
 });
@@ -57,11 +59,12 @@ test('symbolize of a non-ELF file fails with LLGI_NOT_ELF', (t) => {
   t.regex(r.stderr, /LLGI_NOT_ELF/);
 });
 
-testWith(['gcc'], 'symbolize rejects a malformed address with LLGI_BAD_ADDRESS', (t) => {
+testWith(['gcc'], 'symbolize answers a malformed address "?" with LLGI_BAD_ADDRESS on stderr and exit status 1', (t) => {
   const so = symFixture('gcc');
   for (const bad of ['0xZZ', '12abc', '-5', '0x1234567890abcdef12', '18446744073709551616']) {
     const r = runCli(['symbolize', so, '--', bad]);
     t.is(r.status, 1, bad);
+    t.is(r.stdout, '?\n\t?:0\n\n', bad);
     t.regex(r.stderr, /LLGI_BAD_ADDRESS/, bad);
   }
 });

@@ -119,7 +119,8 @@ testWithLlgo('exe: the CLI answers every frame as llgo\'s runtime (symbolize -r 
   const pcs = reports.flatMap((r) => r.pcs);
   const r = runCli(['symbolize', '-r', '--json', b.path], pcs.map((p) => `0x${p.toString(16)}`).join('\n'));
   t.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { frames: { function: string; file: string; line: number; entry: string; functionSource: string }[] }[];
+  // Addresses from stdin: one JSON object per line.
+  const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { frames: { function: string; file: string; line: number; entry: string; functionSource: string }[] });
   const frames = out.map((o) => o.frames.map((f) => ({ ...f, entry: BigInt(f.entry), pc: 0n, inlined: false, gcFunction: '', lineSource: 'llgo' }) as unknown as Frame));
   let k = 0;
   checkFrames(t, b.path, reports, (p) => frames.slice(k, (k += p.length)), false);

@@ -272,9 +272,9 @@ testWith(NEEDS, 'CLI: symbolize prints llgo names, gc names with --gc-names, and
   const addr = `0x${nm(fx.path).get('main.work$1$2')!.toString(16)}`;
   const plain = runCli(['symbolize', fx.path, addr]);
   t.is(plain.status, 0, plain.stderr);
-  t.is(plain.stdout, `main.work$1.func2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n`);
+  t.is(plain.stdout, `main.work$1.func2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n\n`);
   const gc = runCli(['symbolize', '--gc-names', fx.path, addr]);
-  t.is(gc.stdout, `main.work.func1.2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n`);
+  t.is(gc.stdout, `main.work.func1.2\n\t${APP_C}:${line(APP_C, '@closure2:entry')}\n\n`);
   const json = JSON.parse(runCli(['symbolize', '--json', fx.path, addr]).stdout);
   t.like(json[0].frames[0], { function: 'main.work$1.func2', gcFunction: 'main.work.func1.2', functionSource: 'llgo', lineSource: 'llgo' });
 });

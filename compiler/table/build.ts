@@ -51,6 +51,12 @@ export interface BuildOptions {
    * ignore it (docs/llgo.md).
    */
   llgoSidecar?: string | false;
+  /**
+   * Called as the build advances, one step per compilation unit and phase:
+   * each unit counts twice, once its line table is read and once as its lines
+   * and inlined calls are placed (done of total; never for a binary without DWARF).
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Unit {
@@ -95,7 +101,7 @@ function unitRegions(units: Unit[], aranges: { cuOffset: number; ranges: Range[]
   return regions;
 }
 
-function readUnits(elf: ElfFile, warnings: string[], strict: boolean): { units: Unit[]; aranges: { cuOffset: number; ranges: Range[] }[] } {
+function readUnits(elf: ElfFile, warnings: string[], strict: boolean, onProgress?: BuildOptions['onProgress']): { units: Unit[]; aranges: { cuOffset: number; ranges: Range[] }[] } {
   const s = elf.dwarfSections();
   if (!s.info) return { units: [], aranges: [] };
   const guard = <T>(what: string, f: () => T, fallback: T): T => {
@@ -109,11 +115,12 @@ function readUnits(elf: ElfFile, warnings: string[], strict: boolean): { units: 
   };
   const cus = guard('.debug_info', () => readCompileUnits(s), [] as CompileUnit[]);
   const aranges = s.aranges ? guard('.debug_aranges', () => readAranges(s), []) : [];
-  const units = cus.map((cu) => ({
-    cu,
-    lines: cu.stmtList === undefined || !s.line ? undefined
-      : guard(`.debug_line of unit 0x${cu.offset.toString(16)}`, () => parseLineTable(s, cu.stmtList!, cu.compDir), undefined),
-  }));
+  const units = cus.map((cu, i) => {
+    const lines = cu.stmtList === undefined || !s.line ? undefined
+      : guard(`.debug_line of unit 0x${cu.offset.toString(16)}`, () => parseLineTable(s, cu.stmtList!, cu.compDir), undefined);
+    onProgress?.(i + 1, 2 * cus.length);
+    return { cu, lines };
+  });
   return { units, aranges };
 }
 
@@ -140,7 +147,7 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
     });
   }
 
-  const { units, aranges } = readUnits(elf, warnings, !!opts.strict);
+  const { units, aranges } = readUnits(elf, warnings, !!opts.strict, opts.onProgress);
   const fileOf = (u: Unit | undefined, idx: number | undefined) =>
     u?.lines && idx !== undefined ? u.lines.files[idx] : undefined;
   const unitAt = new Map(units.map((u) => [u.cu.offset, u]));
@@ -211,7 +218,9 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
   let paintIv: Interval<Subroutine>[] = [];
   const parents = new Map<Subroutine, Subroutine | null>();
   const unitOfDie = new Map<Subroutine, Unit>();
+  let step = units.length;
   for (const u of units) {
+    opts.onProgress?.(++step, 2 * units.length);
     const reg = regions.get(u);
     if (!reg) continue;
     if (u.lines) lineIv = lineIv.concat(clip(lineIntervals(u.lines), reg));

@@ -44,6 +44,8 @@ export const tools = {
   go: fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null,
   /** Debian's gccgo, a conformance subject (built through the go command's -compiler gccgo). */
   gccgo: which('gccgo'),
+  /** util-linux script: runs a command on a pseudo-terminal (the CLI's terminal-only progress line). */
+  script: which('script'),
 };
 export type Tool = keyof typeof tools;
 

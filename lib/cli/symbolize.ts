@@ -1,0 +1,135 @@
+// `llgo-introspect symbolize`: llvm-symbolizer's ways of taking input (--obj,
+// <module> <address> lines, answers streamed per line), our gc layout and
+// frame fields for output (docs/symbolization.md, "The symbolize command").
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isLlgiError, type LlgiError } from '../../compiler/errors';
+import { Symbolizer, formatFrames, type Frame, type OpenOptions } from '../symbolize';
+import { frameJson } from './json';
+import { eachLines } from './lines';
+import { withProgress } from './progress';
+import { parseQuery, type Query } from './query';
+import { UsageError } from './usage';
+
+interface Answer {
+  query: Query;
+  frames: Frame[];
+  error?: LlgiError;
+}
+
+/** Each module's table, opened at its first use and kept for the run (or why it cannot be opened). */
+class Tables {
+  private readonly opened = new Map<string, Symbolizer | LlgiError>();
+  /** The same, by the name as written: resolving a path for every line would cost more than its lookup. */
+  private readonly byName = new Map<string, Symbolizer | LlgiError>();
+
+  constructor(private readonly opts: OpenOptions) {}
+
+  get(module: string): Symbolizer {
+    let t = this.byName.get(module);
+    if (t === undefined) {
+      const key = path.resolve(module);
+      t = this.opened.get(key) ?? this.open(module);
+      this.opened.set(key, t);
+      this.byName.set(module, t);
+    }
+    if (t instanceof Symbolizer) return t;
+    throw t;
+  }
+
+  private open(module: string): Symbolizer | LlgiError {
+    try {
+      const t = withProgress(`building the table of ${path.basename(module)}`, (onProgress) => Symbolizer.open(module, { ...this.opts, onProgress }));
+      for (const w of t.report?.warnings ?? []) process.stderr.write(`llgo-introspect: warning: ${w}\n`);
+      return t;
+    } catch (e) {
+      if (!isLlgiError(e)) throw e;
+      return e;
+    }
+  }
+}
+
+/** The answers to a batch of queries: one lookup per module, in the order the modules first appear. */
+function answerAll(queries: Query[], tables: Tables, returnAddresses: boolean): Answer[] {
+  const answers: Answer[] = queries.map((query) => ({ query, frames: [], error: query.error }));
+  const byModule = new Map<string, number[]>();
+  queries.forEach((q, i) => {
+    if (q.value === null) return;
+    const list = byModule.get(q.module);
+    if (list) list.push(i);
+    else byModule.set(q.module, [i]);
+  });
+  for (const [module, list] of byModule) {
+    try {
+      const frames = tables.get(module).symbolize(list.map((i) => queries[i].value!), { returnAddresses });
+      list.forEach((i, k) => (answers[i].frames = frames[k]));
+    } catch (e) {
+      if (!isLlgiError(e)) throw e;
+      for (const i of list) answers[i].error = e;
+    }
+  }
+  return answers;
+}
+
+/** gc's layout, "?" and "?:0" for no frames; the empty line ends the answer. */
+function answerText(a: Answer, gcNames: boolean): string {
+  const frames = gcNames ? a.frames.map((f) => ({ ...f, function: f.gcFunction })) : a.frames;
+  return `${frames.length ? formatFrames(frames) : '?\n\t?:0\n'}\n`;
+}
+
+function answerJson(a: Answer) {
+  const error = a.error && { error: { code: a.error.code, message: a.error.message } };
+  return { address: a.query.address, module: a.query.module, frames: a.frames.map(frameJson), ...error };
+}
+
+export async function symbolizeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      obj: { type: 'string', short: 'e' },
+      exe: { type: 'string' },
+      json: { type: 'boolean' },
+      'return-addresses': { type: 'boolean', short: 'r' },
+      strict: { type: 'boolean' },
+      'gc-names': { type: 'boolean' },
+      pclntab: { type: 'string' },
+    },
+  });
+  if (values.obj !== undefined && values.exe !== undefined) throw new UsageError('--obj and --exe both name the binary: give one');
+  let obj = values.obj ?? values.exe;
+  let words = positionals;
+  if (obj === undefined && words.length) [obj, ...words] = words;
+  if (obj === undefined && values.pclntab !== undefined) throw new UsageError('--pclntab needs a binary (--obj or a first argument): it is the sidecar of one binary');
+  const tables = new Tables({ strict: values.strict, llgoSidecar: values.pclntab });
+  // The one binary is opened before any input is read: a bad one fails the command at once.
+  if (obj !== undefined) tables.get(obj);
+  const ret = !!values['return-addresses'];
+  let bad = 0;
+  /** Answers inputs; an error line on stderr for each bad one (where: its position). */
+  const run = (inputs: string[], where: (i: number) => string): Answer[] => {
+    const answers = answerAll(inputs.map((input) => parseQuery(input, obj)), tables, ret);
+    answers.forEach((a, i) => {
+      if (!a.error) return;
+      bad++;
+      process.stderr.write(`llgo-introspect: ${where(i)}${a.error.message} [${a.error.code}]\n`);
+    });
+    return answers;
+  };
+  const text = (a: Answer) => answerText(a, !!values['gc-names']);
+
+  if (words.length) {
+    const answers = run(words, () => '');
+    if (values.json) process.stdout.write(JSON.stringify(answers.map(answerJson), null, 2) + '\n');
+    else process.stdout.write(answers.map(text).join(''));
+  } else {
+    let read = 0;
+    await eachLines(process.stdin, (lines) => {
+      const answers = run(lines, (i) => `line ${read + i + 1}: `);
+      read += lines.length;
+      process.stdout.write(answers.map((a) => (values.json ? JSON.stringify(answerJson(a)) + '\n' : text(a))).join(''));
+    });
+  }
+  return bad ? 1 : 0;
+}
