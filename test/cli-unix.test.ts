@@ -221,13 +221,13 @@ testWith(['go', 'script'], 'a table building on a terminal shows a progress line
   const bin = bigTable();
   const args = ['symbolize', bin, hex(symbolAt(bin, 'main.main'))];
   // A fresh cache directory: the table is built, not read from a cache.
-  const env = { ...process.env, LLGI_CACHE_DIR: tmpDir() };
+  const env = { ...process.env, LLGI_TABLE_CACHE: 'off' };
   const plain = runCli(args, undefined, env);
   t.is(plain.status, 0, plain.stderr);
   t.is(plain.stderr, '', 'no progress when stderr is not a terminal');
   t.regex(plain.stdout, /^main\.main\n\t.*bigtable\/main\.go:\d+\n\n$/);
   const quoted = [...CLI, ...args].map((w) => `'${w}'`).join(' ');
-  const tty = spawnSync('script', ['-qfec', quoted, '/dev/null'], { encoding: 'utf8', env: { ...env, LLGI_CACHE_DIR: tmpDir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tty = spawnSync('script', ['-qfec', quoted, '/dev/null'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.is(tty.status, 0, tty.stderr);
   const screen = tty.stdout.replace(/\r\n/g, '\n');
   const progress = [...screen.matchAll(/\rllgo-introspect: building the table of bigtable: (\d+)%\x1b\[K/g)].map((m) => Number(m[1]));

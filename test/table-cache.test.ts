@@ -14,6 +14,7 @@ import { Symbolizer, load } from '../lib/index';
 import { CACHE_ENV, tableCacheDir } from '../lib/table-store';
 import { compilerPath, symFixture } from './helpers/fixtures';
 import { llvmSymbolize } from './helpers/oracle';
+import { runCli } from './helpers/cli';
 import { testWith } from './helpers/tools';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-tcache-'));
@@ -230,4 +231,24 @@ testWith(['gcc'], 'load() shares the cache with Symbolizer.open: a table stored 
     m.close();
   }
   t.is(load(bin, { cacheDir: false }).tableSource, 'built');
+});
+
+testWith(['gcc', 'llvmSymbolizer'], 'CLI: --cache-dir stores and reuses the table there, --no-cache touches nothing; the answers are llvm-symbolizer-19\'s', (t) => {
+  const bin = symFixture('gcc');
+  const dir = freshDir();
+  const addrs = sample(bin);
+  const want = oracle(bin, addrs).map(([f, file, line]) => `${f}\n\t${file}:${line}\n`);
+  const innermost = (out: string) => out.split('\n\n').filter(Boolean).map((a) => a.split('\n').slice(0, 2).join('\n') + '\n');
+  const env = { [CACHE_ENV]: 'off' };
+  for (let i = 0; i < 2; i++) {
+    const r = runCli(['symbolize', '--cache-dir', dir, bin, ...addrs.map((a) => `0x${a.toString(16)}`)], undefined, env);
+    t.is(r.status, 0, r.stderr);
+    t.deepEqual(innermost(r.stdout), want);
+    t.is(cacheFiles(dir).length, 1);
+  }
+  const none = freshDir();
+  const r = runCli(['symbolize', '--no-cache', bin, '0x0'], undefined, { [CACHE_ENV]: none });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(cacheFiles(none), []);
+  t.is(runCli(['symbolize', '--no-cache', '--cache-dir', dir, bin, '0x0']).status, 2, 'contradicting options are a usage error');
 });

@@ -95,14 +95,18 @@ export async function symbolizeCommand(argv: string[]): Promise<number> {
       strict: { type: 'boolean' },
       'gc-names': { type: 'boolean' },
       pclntab: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'no-cache': { type: 'boolean' },
     },
   });
+  if (values['cache-dir'] !== undefined && values['no-cache']) throw new UsageError('--cache-dir and --no-cache contradict each other: give one');
   if (values.obj !== undefined && values.exe !== undefined) throw new UsageError('--obj and --exe both name the binary: give one');
   let obj = values.obj ?? values.exe;
   let words = positionals;
   if (obj === undefined && words.length) [obj, ...words] = words;
   if (obj === undefined && values.pclntab !== undefined) throw new UsageError('--pclntab needs a binary (--obj or a first argument): it is the sidecar of one binary');
-  const tables = new Tables({ strict: values.strict, llgoSidecar: values.pclntab });
+  const cacheDir = values['no-cache'] ? false : values['cache-dir'];
+  const tables = new Tables({ strict: values.strict, llgoSidecar: values.pclntab, cacheDir });
   // The one binary is opened before any input is read: a bad one fails the command at once.
   if (obj !== undefined) tables.get(obj);
   const ret = !!values['return-addresses'];

@@ -19,6 +19,9 @@ commands:
       --gc-names                 print gc's spelling of llgo names (docs/llgo.md)
       --pclntab FILE             llgo's LLGOPCL1 sidecar of an executable built with -pclntab=external
                                  (default: <binary>.pclntab when the binary needs one; not with <module> lines)
+      --cache-dir DIR            the table cache (default: $LLGI_TABLE_CACHE, else $XDG_CACHE_HOME or
+                                 ~/.cache, under llgo-introspect/tables; docs/table-cache.md)
+      --no-cache                 neither read nor write the table cache
   profile <module.so> --call <fn> heap profile of one call into a module (docs/memprofile.md)
       --arg N                    an int argument (repeat, at most 6): fn is int (int, ...);
                                  without --arg, fn is void (void)
