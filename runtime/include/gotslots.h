@@ -40,6 +40,11 @@ int llgi_imports(const llgi_image *im, void (*fn)(void *ctx, const llgi_import *
  * the defining object's base. */
 int llgi_defines(uintptr_t v, const char *name, void **fbase);
 
+/* Gives the whole pages [page, page + size) the protection `prot` (PROT_*
+ * of <sys/mman.h>), so slots on read-only pages can be written and the
+ * pages put back. 0 on success. Linux: mprotect. */
+int llgi_protect(uintptr_t page, size_t size, int prot);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@
  * A patch lists the module's import slots (gotslots.h; Linux: the JUMP_SLOT
  * and GLOB_DAT relocations of DT_JMPREL and DT_RELA), keeps those of the
  * listed names, and swaps each slot to the name's wrapper with one atomic
- * compare-and-swap, under mprotect when the page is read-only (RELRO). The
+ * compare-and-swap, made writable for it (llgi_protect; Linux: mprotect) when
+ * the page is read-only (RELRO). The
  * wrappers live here, in the addon, for the life of the process: a call that
  * entered one before a restore finishes normally.
  */
@@ -525,7 +526,7 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
     int prot = prots[k];
     if (prot < 0) continue; /* unmapped: the module is gone, nothing to write */
     int ro = !(prot & PROT_WRITE);
-    if (ro && mprotect((void *)pages[k], (size_t)~pmask + 1, prot | PROT_WRITE) != 0) {
+    if (ro && llgi_protect(pages[k], (size_t)~pmask + 1, prot | PROT_WRITE) != 0) {
       rc = LLGI_INTERPOSE_EPROT;
       continue;
     }
@@ -537,7 +538,7 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
         done[i] = 1;
       if (!restoring) slots[i].relro = (uint8_t)ro;
     }
-    if (ro) mprotect((void *)pages[k], (size_t)~pmask + 1, prot);
+    if (ro) llgi_protect(pages[k], (size_t)~pmask + 1, prot);
   }
   return rc;
 }

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dynamic.h"
 #include "llgi_interpose.h"
@@ -59,3 +60,5 @@ int llgi_defines(uintptr_t v, const char *name, void **fbase) {
   if (fbase) *fbase = di.dli_fbase;
   return 1;
 }
+
+int llgi_protect(uintptr_t page, size_t size, int prot) { return mprotect((void *)page, size, prot); }
