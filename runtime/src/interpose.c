@@ -6,10 +6,10 @@
  * A patch lists the module's import slots (gotslots.h; Linux: the JUMP_SLOT
  * and GLOB_DAT relocations of DT_JMPREL and DT_RELA), keeps those of the
  * listed names, and swaps each slot to the name's wrapper with one atomic
- * compare-and-swap, made writable for it (llgi_protect; Linux: mprotect) when
- * the page is read-only (RELRO). The
- * wrappers live here, in the addon, for the life of the process: a call that
- * entered one before a restore finishes normally.
+ * compare-and-swap, making a read-only (RELRO) page writable for it
+ * (llgi_protect; Linux: mprotect). The wrappers live here, in the addon, for
+ * the life of the process: a call that entered one before a restore
+ * finishes normally.
  */
 #define _GNU_SOURCE /* dladdr, RTLD_DEFAULT */
 #include "llgi_interpose.h"

@@ -1,10 +1,11 @@
 /*
  * llgo.c: the LLGI table of a loaded llgo module from its own memory
  * (llgi_llgo.h). Every pointer read from the image is first checked to lie in
- * one of the module's readable segments (llgi_image.h), every string to end in one,
- * every count against llgo's limits (docs/llgo-format.md §2.7) and every ID and
- * ordering before it is trusted (§12.5; every § in this file cites that
- * doc): a module whose tables fail a check gets no table from them.
+ * one of the module's readable segments (llgi_image.h), every string to end
+ * in one, every count against llgo's limits (docs/llgo-format.md §2.7) and
+ * every ID and ordering before it is trusted (§12.5; every § in this file
+ * cites that doc): a module whose tables fail a check gets no table from
+ * them.
  */
 #include "llgi_llgo.h"
 
@@ -119,12 +120,12 @@ static int64_t owner_of(const fn *f, size_t n, uint64_t pc) {
 typedef struct collect {
   const llgi_image *im;
   fn *funcs;
-  size_t n;
+  size_t n, cap;
 } collect;
 
 static void add_symbol(void *ctx, uintptr_t addr, uint64_t size, const char *name) {
   collect *c = ctx;
-  if (in_exec(c->im, addr) < 0) return;
+  if (c->n == c->cap || in_exec(c->im, addr) < 0) return;
   c->funcs[c->n++] = (fn){addr, size, NULL, name, -1, 1};
 }
 
@@ -205,7 +206,7 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
   size_t cap = nsym + nrows_e;
   funcs = malloc((cap ? cap : 1) * sizeof *funcs);
   if (!funcs) goto out;
-  collect syms = {&im, funcs, 0};
+  collect syms = {&im, funcs, 0, nsym};
   if (nsym) llgi_image_functions(&im, add_symbol, &syms);
   size_t n = syms.n;
   qsort(funcs, n, sizeof *funcs, by_entry);
