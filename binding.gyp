@@ -3,11 +3,12 @@
     {
       "target_name": "llgi",
       "sources": [
-        "<!@(node -p \"const s = require('./native/sources.json'); s.addon.concat(s.runtime).join(' ')\")"
+        "<!@(node -p \"const s = require('./native/sources.json'); s.addon.concat(s.runtime, s.platform[process.platform]).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "runtime/include"
+        "runtime/include",
+        "runtime/src/<!(node -p process.platform)"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-Wall", "-Wextra", "-Werror", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-g", "-fvisibility=hidden"],

@@ -22,9 +22,8 @@ import { buildLlgoFixture } from '../compiler/llgo/fixture';
 import { compile, defaultCacheDir, which, writeIfChanged } from '../compiler/toolchain/cc';
 import { load, type Module } from '../lib/live';
 import { native } from '../lib/native';
+import { RUNTIME_INCLUDES, runtimeSources } from '../test/helpers/runtime';
 
-const ROOT = path.join(__dirname, '..');
-const RT = path.join(ROOT, 'runtime');
 const SIZES = [1000, 10000, 100000];
 const RUNS = 15;
 
@@ -101,8 +100,8 @@ function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-bench-adopt-'));
   const harness = compile({
     compiler: gcc, kind: 'exe', replaceFlags: true, name: 'bench-adopt',
-    sources: [path.join(__dirname, 'adopt.c'), path.join(RT, 'src', 'embed.c'), path.join(RT, 'src', 'table.c')],
-    flags: ['-O2', '-std=c11', `-I${path.join(RT, 'include')}`, '-Wl,--no-as-needed', '-ldl'],
+    sources: [path.join(__dirname, 'adopt.c'), ...runtimeSources('embed', 'embednote', 'table')],
+    flags: ['-O2', '-std=c11', ...RUNTIME_INCLUDES, '-Wl,--no-as-needed', '-ldl'],
   });
 
   const rows: string[] = [];

@@ -18,9 +18,8 @@ import path from 'node:path';
 import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
 import { load, type Module } from '../lib/live';
 import { gc, memProfile, resetMemProfile, setMemProfileRate } from '../lib/memprofile';
+import { INTERPOSE_SOURCES, RUNTIME_INCLUDES, runtimeSources, WALK_SOURCES } from '../test/helpers/runtime';
 
-const ROOT = path.join(__dirname, '..');
-const RT = path.join(ROOT, 'runtime');
 const ROUNDS = 5;
 const ITERS = 10_000_000;
 const ITERS_RATE1 = 1_000_000; // rate 1 is 10-200x slower per op; 1M keeps a round short
@@ -33,7 +32,7 @@ const GC_RATES = ['0', 'default', '1'] as const;
 const SEED = 0x9e3779b97f4a7c15n; // alloc.c's and goalloc's
 const LIB_RATES = [['0', 0], ['default', 512 * 1024], ['1', 1]] as const;
 
-const CFLAGS = ['-O2', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls', `-I${path.join(RT, 'include')}`];
+const CFLAGS = ['-O2', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls', ...RUNTIME_INCLUDES];
 // compile() puts flags before the sources: --no-as-needed keeps the libraries.
 const LIBS = ['-Wl,--no-as-needed', '-lm', '-ldl', '-lpthread'];
 
@@ -89,7 +88,7 @@ function main() {
   const gcc = which('gcc') ?? 'cc';
   const cache = defaultCacheDir();
   const fixture = compile({ compiler: gcc, sources: [path.join(__dirname, 'alloc_fixture.c')], kind: 'shared', name: 'alloc-fixture' });
-  const rtSrc = ['mprof', 'interpose', 'image', 'walk', 'registry', 'stackmap', 'procmaps', 'table'].map((f) => path.join(RT, 'src', `${f}.c`));
+  const rtSrc = runtimeSources(...new Set(['mprof', ...INTERPOSE_SOURCES, ...WALK_SOURCES]));
   const harness = compile({ compiler: gcc, sources: [path.join(__dirname, 'alloc.c'), ...rtSrc], kind: 'exe', replaceFlags: true, flags: [...CFLAGS, ...LIBS], name: 'alloc-harness' });
 
   const goEnv = { ...process.env, PATH: `${GO ?? ''}${path.delimiter}${process.env.PATH}`, GOTOOLCHAIN: 'local' };

@@ -15,6 +15,7 @@ import { buildTable } from '../compiler/table/build';
 import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
 import { funcForPC, load } from '../lib/live';
 import { Symbolizer } from '../lib/symbolize';
+import { allRuntimeSources, RUNTIME_INCLUDES } from '../test/helpers/runtime';
 import { randomPcs, sqlite5MB } from './subjects';
 import { bestOf } from './measure';
 
@@ -27,8 +28,7 @@ const GO = fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin' : null;
 
 // The brief's walk flags; -g and -fPIC of FIXTURE_FLAGS add nothing to a benchmark executable.
 // (compile() also hashes the headers of the -I and source directories.)
-const CFLAGS = ['-O2', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls',
-  `-I${path.join(RT, 'include')}`];
+const CFLAGS = ['-O2', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls', ...RUNTIME_INCLUDES];
 // The whole runtime links libm (the sampler's log2 table) and libdl (the
 // interposer); compile() puts flags before the sources, hence --no-as-needed.
 const RT_LIBS = ['-Wl,--no-as-needed', '-lm', '-ldl', '-lpthread'];
@@ -64,8 +64,8 @@ function main() {
   const gcc = which('gcc') ?? 'cc';
   const cache = defaultCacheDir();
 
-  // Every runtime source: the walk's dependencies grow (stackmap.c), and the runtime is plain C.
-  const rtSrc = fs.readdirSync(path.join(RT, 'src')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(RT, 'src', f));
+  // Every runtime source (native/sources.json, this platform's included): the walk's dependencies grow, and the runtime is plain C.
+  const rtSrc = allRuntimeSources();
   const walkSrc = [path.join(__dirname, 'live-walk.c'), ...rtSrc];
   // Linking libunwind changes glibc's backtrace() (bench/README.md; here it
   // then runs at libunwind's speed), so libunwind gets its own binary; ours

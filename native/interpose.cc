@@ -2,13 +2,7 @@
 // (runtime/src/interpose.c). One state per dlopen handle, process-wide (the
 // addon is loaded once per process, so every worker shares the map):
 // interposing an interposed module changes nothing, restore puts it back.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include "interpose.h"
-
-#include <dlfcn.h>
-#include <link.h>
 
 #include <map>
 #include <memory>
@@ -17,6 +11,7 @@
 #include "table.h"
 
 extern "C" {
+#include "llgi_image.h"
 #include "llgi_interpose.h"
 }
 
@@ -51,20 +46,20 @@ Napi::Object Describe(Napi::Env env, const llgi_interpose_state& st) {
 Napi::Value Interpose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t key = BigIntArg(info[0]);
-  struct link_map* lm = nullptr;
-  if (dlinfo(reinterpret_cast<void*>(static_cast<uintptr_t>(key)), RTLD_DI_LINKMAP, &lm) != 0 || !lm) {
+  llgi_image im;
+  if (!llgi_image_of_handle(reinterpret_cast<void*>(static_cast<uintptr_t>(key)), &im)) {
     ThrowCoded(env, "LLGI_BAD_ARGUMENT", "interpose: not a loaded module handle");
     return env.Undefined();
   }
   std::lock_guard<std::mutex> lock(g_mutex);
   auto& st = g_states[key];
   if (!st) st = std::make_unique<llgi_interpose_state>();  // value-initialised: zeroed
-  int r = llgi_interpose_patch(lm->l_addr, lm->l_ld, st.get());
+  int r = llgi_interpose_patch(im.base, im.dynamic, st.get());
   if (r == LLGI_INTERPOSE_EBUSY) {
     // The state is another module's: dlopen handles name loaded objects, so
     // that one was closed without a restore and its slots are gone with it.
     *st = llgi_interpose_state{};
-    r = llgi_interpose_patch(lm->l_addr, lm->l_ld, st.get());
+    r = llgi_interpose_patch(im.base, im.dynamic, st.get());
   }
   if (r < 0) {
     if (!st->active) g_states.erase(key);

@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "llgi_embed.h"
+#include "llgi_embed_elf.h"
 #include "llgi_hooks.h"
 #include "llgi_mprof.h"
 #include "llgi_registry.h"

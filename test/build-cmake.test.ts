@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SOURCES } from './helpers/runtime';
 import { testWith } from './helpers/tools';
 
 const ROOT = path.join(__dirname, '..');
-const SOURCES = JSON.parse(fs.readFileSync(path.join(ROOT, 'native', 'sources.json'), 'utf8')) as { addon: string[]; runtime: string[] };
 /** The suite's files that exercise the addon most: loading, walks, interposition, the sampler, the crash handler. */
 const NATIVE_SUITE = ['live-modules', 'live-stacks', 'interpose', 'memprofile', 'crash'].map((f) => `test/${f}.test.ts`);
 
@@ -21,11 +21,18 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-testWith(['cmake', 'gcc'], 'native/sources.json lists every runtime and addon source, and binding.gyp reads it', (t) => {
+testWith(['cmake', 'gcc'], 'native/sources.json lists every runtime and addon source, each platform\'s in its own folder, and binding.gyp reads it', (t) => {
   const onDisk = (dir: string, ext: RegExp) => fs.readdirSync(path.join(ROOT, dir)).filter((f) => ext.test(f)).map((f) => `${dir}/${f}`).sort();
-  t.deepEqual([...SOURCES.runtime].sort(), onDisk('runtime/src', /\.c$/));
+  t.deepEqual([...SOURCES.runtime].sort(), onDisk('runtime/src', /\.c$/), 'the portable runtime: runtime/src itself');
+  // Every folder under runtime/src is one platform's, and the list names its every file.
+  const folders = fs.readdirSync(path.join(ROOT, 'runtime', 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  t.deepEqual(Object.keys(SOURCES.platform).sort(), folders);
+  t.true(folders.includes('linux'));
+  for (const p of folders) t.deepEqual([...SOURCES.platform[p]].sort(), onDisk(`runtime/src/${p}`, /\.c$/), `runtime/src/${p}`);
   t.deepEqual([...SOURCES.addon].sort(), onDisk('native', /\.cc$/));
-  t.regex(fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8'), /require\('\.\/native\/sources\.json'\)/);
+  const gyp = fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8');
+  t.regex(gyp, /require\('\.\/native\/sources\.json'\); s\.addon\.concat\(s\.runtime, s\.platform\[process\.platform\]\)/);
+  t.regex(gyp, /"runtime\/src\/<!\(node -p process\.platform\)"/, 'the platform folder is an include directory');
   t.regex(fs.readFileSync(path.join(ROOT, 'CMakeLists.txt'), 'utf8'), /native\/sources\.json/);
 });
 

@@ -16,11 +16,12 @@ import { ElfFile } from '../compiler/elf';
 import { compile } from '../compiler/toolchain/cc';
 import { markerLine } from './helpers/cli';
 import { llvmSymbolize } from './helpers/oracle';
+import { RUNTIME_INCLUDES, runtimeSources, WALK_SOURCES } from './helpers/runtime';
 import { testWith, tools, type Tool } from './helpers/tools';
 
 const ROOT = path.join(__dirname, '..');
 const PROBE = path.join(ROOT, 'test', 'c', 'crash_probe.c');
-const RUNTIME = ['crash.c', 'registry.c', 'table.c', 'procmaps.c', 'membuildid.c', 'saferead.c'].map((f) => path.join(ROOT, 'runtime', 'src', f));
+const RUNTIME = runtimeSources('crash', 'callsite', 'registry', 'table', 'saferead', 'procmaps', 'membuildid', 'faultctx', 'threadsig');
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const line = (m: string) => markerLine(PROBE, fs.readFileSync(PROBE, 'utf8'), m);
 
@@ -34,7 +35,7 @@ for (const arch of ARCHES) {
     testWith([...arch.needs, 'llvmSymbolizer'], `${arch.name}: the C handler's record of ${how === 'null' ? 'a null store in a leaf (frameless on x86-64)' : 'abort() from the program'} walks to main, frame for frame as llvm-symbolizer names them`, (t) => {
       const exe = compile({
         compiler: arch.cc(), sources: [PROBE, ...RUNTIME], kind: 'exe', name: `crash-probe-${arch.name.split(' ')[0]}`,
-        flags: [`-I${path.join(ROOT, 'runtime', 'include')}`, '-std=c11', '-Wall', '-Wextra', '-Werror'],
+        flags: [...RUNTIME_INCLUDES, '-std=c11', '-Wall', '-Wextra', '-Werror'],
       });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-crash-arch-'));
       t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -59,13 +60,13 @@ for (const arch of ARCHES) {
 }
 
 const WALK = path.join(ROOT, 'test', 'c', 'walk_probe.c');
-const WALK_RUNTIME = ['walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(ROOT, 'runtime', 'src', f));
+const WALK_RUNTIME = runtimeSources(...WALK_SOURCES);
 
 for (const arch of ARCHES) {
   testWith([...arch.needs, 'llvmSymbolizer'], `${arch.name}: llgi_rt_callers three calls deep gives the callers' return addresses up to main, and stops there`, (t) => {
     const exe = compile({
       compiler: arch.cc(), sources: [WALK, ...WALK_RUNTIME], kind: 'exe', name: `walk-probe-${arch.name.split(' ')[0]}`,
-      flags: [`-I${path.join(ROOT, 'runtime', 'include')}`, '-std=c11', '-Wall', '-Wextra', '-Werror', '-pthread'],
+      flags: [...RUNTIME_INCLUDES, '-std=c11', '-Wall', '-Wextra', '-Werror', '-pthread'],
     });
     const [cmd, ...args] = arch.run(exe, []);
     const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });

@@ -19,6 +19,7 @@ import { native, type InterposedSlot } from '../lib/native';
 import { markerLine } from './helpers/cli';
 import { FIXTURES } from './helpers/fixtures';
 import { INCLUDE, ROOT } from './helpers/live';
+import { INTERPOSE_SOURCES, RUNTIME_INCLUDES, runtimeSources } from './helpers/runtime';
 import { testWith, tools, type Tool } from './helpers/tools';
 
 const ALLOC = path.join(FIXTURES, 'alloc');
@@ -26,8 +27,6 @@ const C_SRC = path.join(ALLOC, 'interpose.c');
 const CXX_SRC = path.join(ALLOC, 'interpose_cxx.cpp');
 const GC_SRC = path.join(ALLOC, 'interpose_gc.c');
 const PROBE_SRC = path.join(ROOT, 'test', 'c', 'interpose_probe.c');
-const INTERPOSE_C = path.join(ROOT, 'runtime', 'src', 'interpose.c');
-const IMAGE_C = path.join(ROOT, 'runtime', 'src', 'image.c');
 
 /** The names the interposer must handle (the issue's list; C++ forms as libstdc++ exports them). */
 const LISTED = new Set([
@@ -308,8 +307,8 @@ for (const cc of ['gcc', 'clang'] as const) {
     testWith([cc, ...r.variant.tools], `probe (interpose.c by ${cc}) ${r.mode} ${r.variant.name}: each wrapper reports exactly its events, first pc in the allocating function`, (t) => {
       const probe = compile({
         compiler: tools[cc]!,
-        sources: [PROBE_SRC, INTERPOSE_C, IMAGE_C],
-        flags: [`-I${INCLUDE}`, '-std=c11', '-Wall', '-Wextra', '-Werror'],
+        sources: [PROBE_SRC, ...runtimeSources(...INTERPOSE_SOURCES)],
+        flags: [...RUNTIME_INCLUDES, '-std=c11', '-Wall', '-Wextra', '-Werror'],
         kind: 'exe',
         name: `interpose_probe-${cc}`,
       });

@@ -15,8 +15,9 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { compile } from '../compiler/toolchain/cc';
 import { gc, memProfile, resetMemProfile, setMemProfileRate, type MemProfileRecord } from '../lib/index';
 import { compilerPath, type Compiler } from './helpers/fixtures';
-import { ccTool, checkStack, COMPILERS, INCLUDE, ROOT } from './helpers/live';
-import { at, insideHarness, mprofModule, RUNTIME_SRC, serialWith } from './helpers/mprof';
+import { ccTool, checkStack, COMPILERS, ROOT } from './helpers/live';
+import { at, insideHarness, mprofModule, serialWith } from './helpers/mprof';
+import { RUNTIME_INCLUDES, runtimeSources, WALK_SOURCES } from './helpers/runtime';
 import { testWith } from './helpers/tools';
 
 const S = 'stress.c';
@@ -128,10 +129,10 @@ function stressHarness(cc: Compiler, sanitize: string[]): string {
     kind: 'exe',
     name: `mprof_stress-${cc}-${sanitize.join('-').replace(/[^a-z]+/g, '')}`,
     replaceFlags: true,
-    sources: [path.join(ROOT, 'test', 'c', 'mprof_stress.c'), ...['mprof.c', 'walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
+    sources: [path.join(ROOT, 'test', 'c', 'mprof_stress.c'), ...runtimeSources('mprof', ...WALK_SOURCES)],
     flags: [
       '-std=gnu11', '-O1', '-g', '-pthread', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fno-optimize-sibling-calls',
-      ...sanitize, '-Wall', '-Wextra', '-Werror', `-I${INCLUDE}`, '-Wl,--no-as-needed', '-lm',
+      ...sanitize, '-Wall', '-Wextra', '-Werror', ...RUNTIME_INCLUDES, '-Wl,--no-as-needed', '-lm',
     ],
   });
 }

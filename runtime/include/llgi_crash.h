@@ -17,12 +17,13 @@
  * gc's, that turns its own faults into panics its program may recover).
  *
  * The handler allocates nothing, takes no lock and calls only
- * async-signal-safe functions (write, open, read, close, process_vm_readv,
- * nanosleep, sigaction, tgkill). Every read of the crashed thread's memory
- * is one that cannot fault (saferead.h: process_vm_readv, or where that is
- * missing, as under qemu-user, a copy checked against /proc/self/maps).
- * Module paths come from /proc/self/maps, build-ids from the mapped ELF
- * headers. x86-64 and aarch64.
+ * async-signal-safe functions (write, open, read, close, nanosleep,
+ * sigaction; on Linux process_vm_readv, gettid, tgkill). Every read of the
+ * crashed thread's memory is one that cannot fault (saferead.h; Linux:
+ * process_vm_readv, or where that is missing, as under qemu-user, a copy
+ * checked against /proc/self/maps). Module paths come from the mappings
+ * (procmaps.h), build-ids from the mapped image's headers (membuildid.h).
+ * x86-64 and aarch64.
  */
 #ifndef LLGI_CRASH_H
 #define LLGI_CRASH_H

@@ -6,8 +6,9 @@
  * descriptor of one ELF note, name "LLGI.table" (namesz 11), type 1, in an
  * allocated 8-byte aligned SHT_NOTE section `.note.llgi` reserved at link
  * time. Linkers put it in a PT_NOTE segment inside a PT_LOAD, so the table is
- * part of the mapped image: it is found from the program headers and adopted
- * in place (zero-copy): at first use with llgi_table_adopt_lazy when a
+ * part of the mapped image: the platform finds it (Linux: from the program
+ * headers, runtime/src/linux/embednote.c and llgi_embed_elf.h) and it is
+ * adopted in place (zero-copy): at first use with llgi_table_adopt_lazy when a
  * checksum index follows it, otherwise whole with llgi_table_adopt. Either
  * way every byte a lookup reads is validated, checksum included, before the
  * lookup reads it.
@@ -23,7 +24,6 @@
 #ifndef LLGI_EMBED_H
 #define LLGI_EMBED_H
 
-#include <link.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,16 +40,16 @@ extern "C" {
 #define LLGI_EMBED_DESC_OFFSET 24u
 
 /*
- * Scans the PT_NOTE segments of a loaded image (`phdr[0..phnum)`, as
- * dl_iterate_phdr gives them; `bias` is its dlpi_addr) for the first
- * "LLGI.table" note of type 1. Notes are padded to 8 bytes in a segment with
- * p_align 8, to 4 bytes otherwise. Returns 1 and sets *desc / *descsz (the
- * whole reserved descriptor), or 0 when there is none. Reads only the mapped
- * note segments, never past a segment's p_memsz.
- * Thread-safe, async-signal-safe, lock-free, allocation-free. Cost: linear
- * in the number of notes (a handful), not in the table's size.
+ * The descriptor reserved for a table in the loaded object whose load bias
+ * is `bias` and whose path equals `name` (Linux: link_map's l_addr and
+ * l_name from dlinfo(RTLD_DI_LINKMAP); the first "LLGI.table" note, found
+ * with llgi_embed_find). Returns 1 and sets *desc / *descsz (the whole
+ * reserved descriptor, in the mapped image), or 0 when the object has none
+ * or is not loaded.
+ * Thread-safe; NOT async-signal-safe (Linux: dl_iterate_phdr takes the
+ * dynamic loader's lock). Allocates nothing.
  */
-int llgi_embed_find(uintptr_t bias, const ElfW(Phdr) *phdr, size_t phnum, const uint8_t **desc, size_t *descsz);
+int llgi_embed_note(uintptr_t bias, const char *name, const uint8_t **desc, size_t *descsz);
 
 /*
  * Decides what a found descriptor holds, reading only its header: returns 1
@@ -79,15 +79,13 @@ int llgi_embed_sums(const uint8_t *desc, size_t descsz, size_t size, const void 
                     llgi_table_error *err);
 
 /*
- * llgi_embed_find + llgi_embed_table + llgi_embed_sums for the loaded object
- * whose load bias is `bias` and whose dlpi_name equals `name` (link_map's
- * l_addr and l_name from dlinfo(RTLD_DI_LINKMAP)). Returns 1 (table found;
- * *sums is NULL and *sums_size 0 when it has no checksum index), 0 (no note,
- * an empty reservation, or no such object) or -1 (malformed: see `err`). The
- * table is the mapped image's memory: it stays valid until the object is
- * unmapped (its last dlclose).
- * Thread-safe; NOT async-signal-safe: dl_iterate_phdr takes the dynamic
- * loader's lock. Allocates nothing.
+ * llgi_embed_note + llgi_embed_table + llgi_embed_sums for the loaded object
+ * whose load bias is `bias` and whose path equals `name`. Returns 1 (table
+ * found; *sums is NULL and *sums_size 0 when it has no checksum index), 0 (no
+ * note, an empty reservation, or no such object) or -1 (malformed: see
+ * `err`). The table is the mapped image's memory: it stays valid until the
+ * object is unmapped (its last dlclose).
+ * Thread-safe; NOT async-signal-safe (llgi_embed_note). Allocates nothing.
  */
 int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, const void **sums,
                       size_t *sums_size, llgi_table_error *err);

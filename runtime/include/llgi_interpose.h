@@ -75,9 +75,10 @@
  * both valid, and a call already inside a wrapper keeps using the real
  * function after the slot is restored. A read-only (RELRO) page is made
  * writable only for the duration of its stores and set back to exactly the
- * protection /proc/self/maps reported. Neither function is async-signal-safe
- * (dl_iterate_phdr, dladdr, dlsym, mprotect, a mutex); neither calls malloc
- * itself (dlsym, dladdr and dlopen(RTLD_NOLOAD) may, inside libc). The
+ * protection the mappings reported (procmaps.h; Linux: /proc/self/maps).
+ * Neither function is async-signal-safe (dl_iterate_phdr, dladdr, dlsym,
+ * mprotect, a mutex); neither calls malloc itself (dlsym, dladdr and
+ * dlopen(RTLD_NOLOAD) may, inside libc). The
  * wrappers are as safe as the functions they wrap: thread-safe, not
  * async-signal-safe.
  *

@@ -3,12 +3,13 @@
  * own relocated memory (docs/llgo-format.md §2-§5, docs/llgo.md),
  * without reading its file and without TypeScript.
  *
- * Inputs, all read in the loaded image and bounds-checked against its PT_LOAD
- * segments before use: llgo's ABI globals (dlsym on the module's own handle),
+ * Inputs, all read in the loaded image and bounds-checked against its loaded
+ * segments (llgi_image.h) before use: llgo's ABI globals (dlsym on the module's own handle),
  * the symbol index found through the entry section's meta record, the entry
  * sites (an LLGOFTB1 table, which llgo writes only into executables, is
  * refused), the pcline records and sites, and the
- * image's dynamic symbol table (DT_SYMTAB sized by DT_GNU_HASH / DT_HASH).
+ * image's exported function symbols (llgi_image_functions; Linux: the dynamic
+ * symbol table, DT_SYMTAB sized by DT_GNU_HASH / DT_HASH).
  *
  * What it builds is what compiler/llgo/merge.ts builds from a file without
  * DWARF: an entry site names the dynamic symbol that owns it when that
@@ -18,8 +19,8 @@
  * other dynamic function symbols keep their names; lines are the record line
  * from the entry, refined by the same function's statement sites.
  *
- * Threads and signals: allocates and calls dlsym/dlinfo/dl_iterate_phdr
- * (which take the loader's lock); thread-safe, not async-signal-safe. Run it
+ * Threads and signals: allocates and calls dlsym and the image lookup
+ * (Linux: dlinfo, dl_iterate_phdr), which take the loader's lock; thread-safe, not async-signal-safe. Run it
  * at load or first use, never on a walk or lookup path.
  */
 #ifndef LLGI_LLGO_H

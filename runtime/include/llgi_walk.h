@@ -3,20 +3,21 @@
  * frame pointer, [fp+8] the return address).
  *
  * A walk reads memory only upward from the frame it starts at, and only
- * inside the current thread's stack (bounds from pthread attributes, cached
- * per thread). When it starts on another stack (koffi runs calls on its own
- * mmap'd stack), it reads each frame record with process_vm_readv, which
- * fails instead of faulting; where that system call is refused, it stays
- * inside the read-write mapping holding its start frame. Either way no read
- * can fault, even when frames are corrupted. It stops at: a frame pointer outside the stack, misaligned, not
- * strictly increasing, or more than LLGI_WALK_MAX_STEP above the previous one;
- * a return address outside the registered modules (llgi_registry.h); or when
+ * inside the current thread's stack (bounds from the platform, threadstack.h,
+ * cached per thread). When it starts on another stack (koffi runs calls on
+ * its own mmap'd stack), it reads each frame record with the platform's read
+ * that fails instead of faulting (Linux: process_vm_readv); where that read
+ * is refused, it stays inside the read-write mapping holding its start
+ * frame. Either way no read can fault, even when frames are corrupted. It
+ * stops at: a frame pointer outside the stack, misaligned, not strictly
+ * increasing, or more than LLGI_WALK_MAX_STEP above the previous one; a
+ * return address outside the registered modules (llgi_registry.h); or when
  * `max` pcs are written.
  *
  * Threads and signals: lock-free and allocation-free; async-signal-safe once
  * llgi_walk_prepare_thread() has run on the thread (the first walk on a thread
- * calls it itself, and that first call reads /proc on the main thread, so it
- * is not signal-safe).
+ * calls it itself, and that first call is not signal-safe: on Linux it reads
+ * /proc on the main thread).
  */
 #ifndef LLGI_WALK_H
 #define LLGI_WALK_H

@@ -1,7 +1,8 @@
 /*
- * membuildid.h: the GNU build-id of an ELF image mapped in this process,
- * read from its headers in memory with process_vm_readv (a bad image or an
- * unmapped page fails the read; nothing faults). Async-signal-safe, no
+ * membuildid.h: the identity of an image mapped in this process, read from
+ * its headers in memory with llgi_safe_read (a bad image or an unmapped page
+ * fails the read; nothing faults), for crash records. Linux: the ELF image's
+ * GNU build-id (runtime/src/linux/membuildid.c). Async-signal-safe, no
  * allocation, no lock.
  */
 #ifndef LLGI_MEMBUILDID_H

@@ -1,7 +1,11 @@
 /*
- * procmaps.h: the lines of /proc/self/maps, parsed one at a time.
- * Async-signal-safe (open/read/close, a stack buffer, no allocation, no
- * lock); a scan costs tens of microseconds.
+ * procmaps.h: this process's memory mappings, one at a time in address
+ * order, for the walk's off-stack bounds (stackmap.c), reads checked against
+ * them (saferead.c), the fault handler's module paths (crash.c) and the
+ * interposer's page protections (interpose.c). Linux: the lines of
+ * /proc/self/maps (runtime/src/linux/procmaps.c).
+ * Async-signal-safe (Linux: open/read/close, a stack buffer, no allocation,
+ * no lock); a scan costs tens of microseconds.
  */
 #ifndef LLGI_PROCMAPS_H
 #define LLGI_PROCMAPS_H
@@ -13,7 +17,9 @@
 extern "C" {
 #endif
 
-/* One mapping: [lo, hi), its permissions ("r-xp"), file offset, inode and path (not NUL-terminated; may be empty). */
+/* One mapping: [lo, hi), its permissions as /proc/self/maps writes them
+ * ("r-xp"), the file offset mapped at lo, the file's inode (0: anonymous)
+ * and path (not NUL-terminated; may be empty). */
 typedef struct llgi_maps_line {
   uintptr_t lo, hi, offset;
   uint64_t inode;
@@ -24,9 +30,9 @@ typedef struct llgi_maps_line {
 
 /*
  * Calls fn for each mapping, in address order, until it returns non-zero,
- * and returns that value; 0 after the last line; -1 when the file cannot be
- * opened. `line` is valid only during the call. Lines longer than 4 KiB are
- * skipped.
+ * and returns that value; 0 after the last one; -1 when the mappings cannot
+ * be read. `line` is valid only during the call. (Linux: lines longer than
+ * 4 KiB are skipped.)
  */
 int llgi_maps_scan(int (*fn)(const llgi_maps_line *line, void *ctx), void *ctx);
 

@@ -1,7 +1,7 @@
 /*
- * stackmap.h: the read-write mapping that holds an address (/proc/self/maps).
- * Async-signal-safe (open/read/close, no allocation, no lock); costs a few
- * tens of microseconds, so the walk uses it only off the thread's own stack.
+ * stackmap.h: the read-write mapping that holds an address (procmaps.h).
+ * Async-signal-safe (no allocation, no lock); costs a few tens of
+ * microseconds, so the walk uses it only off the thread's own stack.
  */
 #ifndef LLGI_STACKMAP_H
 #define LLGI_STACKMAP_H

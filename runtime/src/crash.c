@@ -1,7 +1,8 @@
 /*
  * crash.c: the in-process fault handler (llgi_crash.h, docs/crash.md).
  *
- * At a fatal signal: take pc, fp and sp from the signal's context, decide
+ * At a fatal signal: take pc, fp and sp from the signal's context
+ * (faultctx.h), decide
  * whether the stack touches a registered module (else hand the signal to
  * whoever had it before), write gc's traceback layout and the JSON record,
  * put the old dispositions back and let the signal finish the process.
@@ -20,16 +21,16 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <ucontext.h>
 #include <unistd.h>
 
+#include "faultctx.h"
 #include "llgi_registry.h"
 #include "llgi_table.h"
 #include "membuildid.h"
 #include "procmaps.h"
 #include "saferead.h"
+#include "threadsig.h"
 
 #define CRASH_SIGNALS ((1u << SIGSEGV) | (1u << SIGBUS) | (1u << SIGILL) | (1u << SIGFPE) | (1u << SIGTRAP) | (1u << SIGABRT))
 /* Frames looked at to decide whether a stack is ours. */
@@ -165,38 +166,14 @@ static int where(uintptr_t pc, place *p) {
 
 /* ---- the walk ---------------------------------------------------------------------------------- */
 
-/* What the walk needs of the signal's context. */
-typedef struct regs {
-  uintptr_t pc, fp, sp, lr; /* lr: aarch64's link register (x86-64: 0) */
-} regs;
-
 typedef struct walker {
   uintptr_t fp;
   uintptr_t next; /* a return address found on the stack, used before fp's record */
 } walker;
 
-/*
- * 1 when ret is a return address into a registered module: inside one, and
- * right after a call instruction (x86-64: call rel32, call *r/m with a
- * register, memory or rip-relative operand; aarch64: bl, blr).
- */
-static int is_return(uintptr_t ret) {
-  if (!llgi_registry_contains(ret)) return 0;
-#if defined(__x86_64__)
-  unsigned char c[7];
-  if (!llgi_safe_read(ret - 7, c, sizeof c)) return 0;
-  if (c[2] == 0xe8) return 1;                                   /* e8 rel32 */
-  if (c[1] == 0xff && (c[2] & 0x38) == 0x10) return 1;          /* ff /2 disp32 (rip-relative) */
-  if (c[5] == 0xff && (c[6] & 0xf8) == 0xd0) return 1;          /* ff d0+r */
-  if (c[4] == 0xff && (c[5] & 0x38) == 0x10) return 1;          /* ff /2 with disp8 or SIB */
-  if (c[3] == 0xff && (c[4] & 0x38) == 0x10) return 1;          /* ff /2 with SIB + disp8 */
-  return 0;
-#elif defined(__aarch64__)
-  uint32_t insn;
-  if (!llgi_safe_read(ret - 4, &insn, sizeof insn)) return 0;
-  return (insn & 0xfc000000u) == 0x94000000u || (insn & 0xfffffc1fu) == 0xd63f0000u;
-#endif
-}
+/* 1 when ret is a return address into a registered module: inside one, and
+ * right after a call instruction (callsite.c). */
+static int is_return(uintptr_t ret) { return llgi_registry_contains(ret) && llgi_after_call(ret); }
 
 /* 1 when fp holds a frame record whose return address is one into a registered module. */
 static int is_record(uintptr_t fp, uintptr_t above) {
@@ -216,18 +193,13 @@ static int is_record(uintptr_t fp, uintptr_t above) {
  *   the code outside; if so, the frame record above that return address is
  *   the module's.
  */
-static void walker_start(walker *w, const regs *r) {
+static void walker_start(walker *w, const llgi_regs *r) {
   uintptr_t fp = r->fp, sp = r->sp, top;
   w->fp = fp;
   w->next = 0;
   if (llgi_registry_contains(r->pc)) {
     /* The caller's return address: in the link register on aarch64, at [sp] on x86-64 (the call pushed it). */
-#if defined(__aarch64__)
-    top = r->lr;
-#else
-    if (fp == sp || !llgi_safe_read(sp, &top, sizeof top)) return;
-#endif
-    if (!is_return(top)) return;
+    if (!llgi_frameless_return(r, &top) || !is_return(top)) return;
     /* Unless fp's record already holds it, the frame was not set up. */
     uintptr_t rec[2];
     if (!(fp >= sp && llgi_safe_read(fp, rec, sizeof rec) && rec[1] == top)) w->next = top;
@@ -350,22 +322,6 @@ static const char *sigdesc(int sig) {
   }
 }
 
-static void context(const ucontext_t *uc, regs *r) {
-#if defined(__x86_64__)
-  r->pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-  r->fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
-  r->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-  r->lr = 0;
-#elif defined(__aarch64__)
-  r->pc = (uintptr_t)uc->uc_mcontext.pc;
-  r->fp = (uintptr_t)uc->uc_mcontext.regs[29];
-  r->sp = (uintptr_t)uc->uc_mcontext.sp;
-  r->lr = (uintptr_t)uc->uc_mcontext.regs[30];
-#else
-#error "llgi crash handler: x86-64 and aarch64 only"
-#endif
-}
-
 /* 1 when pc is in a registered module (`module` < 0) or in that module. */
 static int in_module(uintptr_t pc, int64_t module) {
   llgi_range r;
@@ -373,7 +329,7 @@ static int in_module(uintptr_t pc, int64_t module) {
 }
 
 /* 1 when the pc or one of the first frames of its chain is in a registered module (or in `module`). */
-static int touches(const regs *r, int64_t module) {
+static int touches(const llgi_regs *r, int64_t module) {
   if (in_module(r->pc, module)) return 1;
   walker w;
   walker_start(&w, r);
@@ -410,7 +366,7 @@ static void emit(out *o, uintptr_t pc, int i, int for_record) {
  * out, then the last LLGI_CRASH_OUTER (gc 1.26's traceback). Returns the
  * number of frames; *elided the number left out.
  */
-static int print_frames(out *o, const regs *at, int for_record, int *elided) {
+static int print_frames(out *o, const llgi_regs *at, int for_record, int *elided) {
   walker w;
   walker_start(&w, at);
   emit(o, at->pc, 0, for_record);
@@ -443,8 +399,9 @@ static int print_frames(out *o, const regs *at, int for_record, int *elided) {
 /* si_addr for a kernel-raised fault; a sent signal (si_code <= 0) has the sender's pid there instead. */
 static uint64_t fault_addr(const siginfo_t *si) { return si->si_code > 0 ? (uint64_t)(uintptr_t)si->si_addr : 0; }
 
-static void report(int sig, const siginfo_t *si, const regs *r) {
-  pid_t tid = (pid_t)syscall(SYS_gettid);
+static void report(int sig, const siginfo_t *si, const llgi_regs *r) {
+  int main_thread;
+  int64_t tid = llgi_thread_id(&main_thread);
   out o;
   o.fd = g.fd;
   o.n = 0;
@@ -461,7 +418,7 @@ static void report(int sig, const siginfo_t *si, const regs *r) {
     put_hex(&o, r->pc);
     put(&o, "]\n\nthread ");
     put_dec(&o, tid);
-    put(&o, tid == getpid() ? " [running, main thread]:\n" : " [running]:\n");
+    put(&o, main_thread ? " [running, main thread]:\n" : " [running]:\n");
     int elided;
     print_frames(&o, r, 0, &elided);
     flush(&o);
@@ -520,13 +477,13 @@ static void chain(int sig, siginfo_t *si, void *uc) {
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   sigaction(sig, &dfl, 0);
-  if (si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+  if (si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) llgi_thread_raise(sig);
 }
 
 static void handler(int sig, siginfo_t *si, void *ucv) {
   int saved_errno = errno;
-  regs r;
-  context((const ucontext_t *)ucv, &r);
+  llgi_regs r;
+  llgi_fault_regs(ucv, &r);
   /* Not ours: no module on the stack, or the faulting module's own runtime takes its faults. */
   int64_t runtime = handler_module(sig);
   if (!touches(&r, -1) || (runtime >= 0 && touches(&r, runtime))) {
@@ -542,7 +499,7 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
     report(sig, si, &r);
   }
   restore_all();
-  if (si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+  if (si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) llgi_thread_raise(sig);
   errno = saved_errno;
 }
 

@@ -1,18 +1,14 @@
 /*
  * embed.c: finding an LLGI table embedded in a loaded image (llgi_embed.h).
  *
- * Everything here reads the image's mapped note segments through explicit
- * bounds (a note's sizes are checked against its segment before its name or
- * descriptor is touched); validating the table itself is llgi_table_adopt's
- * job (table.c), which the caller runs on what llgi_embed_table returns.
+ * The platform finds the reserved descriptor (llgi_embed_note; Linux:
+ * linux/embednote.c). Everything here reads it through explicit bounds;
+ * validating the table itself is llgi_table_adopt's job (table.c), which the
+ * caller runs on what llgi_embed_table returns.
  */
-#define _GNU_SOURCE
 #include "llgi_embed.h"
 
-#include <elf.h>
 #include <string.h>
-
-static const char k_name[] = LLGI_EMBED_NOTE_NAME; /* sizeof = namesz = 11 */
 
 static size_t pad(size_t n, size_t align) { return (n + align - 1) & ~(align - 1); }
 
@@ -20,32 +16,6 @@ static uint32_t u32(const uint8_t *p) {
   uint32_t v;
   memcpy(&v, p, 4);
   return v;
-}
-
-int llgi_embed_find(uintptr_t bias, const ElfW(Phdr) *phdr, size_t phnum, const uint8_t **desc, size_t *descsz) {
-  for (size_t i = 0; i < phnum; i++) {
-    if (phdr[i].p_type != PT_NOTE) continue;
-    /* gABI: 8-byte notes (p_align 8) pad name and descriptor to 8, others to 4. */
-    size_t align = phdr[i].p_align == 8 ? 8 : 4;
-    const uint8_t *p = (const uint8_t *)(bias + phdr[i].p_vaddr);
-    size_t left = phdr[i].p_memsz;
-    while (left >= 12) {
-      uint32_t namesz = u32(p), dsz = u32(p + 4), type = u32(p + 8);
-      /* glibc's ELF_NOTE_DESC_OFFSET / ELF_NOTE_NEXT_OFFSET: header + name, then desc, each padded. */
-      size_t name_end = pad(12 + (size_t)namesz, align);
-      if (name_end > left || dsz > left - name_end) break; /* malformed or truncated: stop this segment */
-      if (type == LLGI_EMBED_NOTE_TYPE && namesz == sizeof k_name && memcmp(p + 12, k_name, sizeof k_name) == 0) {
-        *desc = p + name_end;
-        *descsz = dsz;
-        return 1;
-      }
-      size_t next = pad(name_end + dsz, align);
-      if (next >= left) break;
-      p += next;
-      left -= next;
-    }
-  }
-  return 0;
 }
 
 static int fail(llgi_table_error *err, const char *what, uint64_t offset) {
@@ -86,30 +56,14 @@ int llgi_embed_sums(const uint8_t *desc, size_t descsz, size_t size, const void 
   return 1;
 }
 
-struct locate {
-  uintptr_t bias;
-  const char *name;
-  const uint8_t *desc;
-  size_t descsz;
-  int found;
-};
-
-static int each(struct dl_phdr_info *info, size_t sz, void *data) {
-  (void)sz;
-  struct locate *l = data;
-  if (info->dlpi_addr != l->bias || strcmp(info->dlpi_name, l->name) != 0) return 0;
-  l->found = llgi_embed_find(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &l->desc, &l->descsz);
-  return 1;
-}
-
 int llgi_embed_locate(uintptr_t bias, const char *name, const void **table, size_t *size, const void **sums,
                       size_t *sums_size, llgi_table_error *err) {
-  struct locate l = {bias, name, NULL, 0, 0};
-  dl_iterate_phdr(each, &l);
+  const uint8_t *desc;
+  size_t descsz;
   *sums = NULL;
   *sums_size = 0;
-  if (!l.found) return 0;
-  int found = llgi_embed_table(l.desc, l.descsz, table, size, err);
+  if (!llgi_embed_note(bias, name, &desc, &descsz)) return 0;
+  int found = llgi_embed_table(desc, descsz, table, size, err);
   if (found != 1) return found;
-  return llgi_embed_sums(l.desc, l.descsz, *size, sums, sums_size, err) < 0 ? -1 : 1;
+  return llgi_embed_sums(desc, descsz, *size, sums, sums_size, err) < 0 ? -1 : 1;
 }

@@ -3,22 +3,19 @@
  * (llgi_interpose.h; the method and its pitfalls are in
  * docs/interposition.md).
  *
- * A patch reads the module's dynamic section (already relocated by ld.so),
- * walks DT_JMPREL and DT_RELA for JUMP_SLOT and GLOB_DAT relocations of the
+ * A patch lists the module's import slots (gotslots.h; Linux: the JUMP_SLOT
+ * and GLOB_DAT relocations of DT_JMPREL and DT_RELA), keeps those of the
  * listed names, and swaps each slot to the name's wrapper with one atomic
- * compare-and-swap, under mprotect when the page is read-only (RELRO). The
- * wrappers live here, in the addon, for the life of the process: a call that
- * entered one before a restore finishes normally.
+ * compare-and-swap, making a read-only (RELRO) page writable for it
+ * (llgi_protect; Linux: mprotect). The wrappers live here, in the addon, for
+ * the life of the process: a call that entered one before a restore
+ * finishes normally.
  */
-#define _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr, RTLD_DEFAULT */
 #include "llgi_interpose.h"
-#include "llgi_image.h"
 
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -26,22 +23,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gotslots.h"
+#include "llgi_image.h"
 #include "llgi_mprof.h"
 #include "mprof_fast.h"
+#include "procmaps.h"
+#include "wrapsection.h"
 
 /* The sampler's "is p a remembered sample" (needed only for the Boehm GC
  * finalizers; without it GC collections are simply not counted as frees). */
 extern int llgi_mprof_sampled(const void *p) __attribute__((weak));
-
-#if defined(__x86_64__)
-#define R_JUMP_SLOT R_X86_64_JUMP_SLOT
-#define R_GLOB_DAT R_X86_64_GLOB_DAT
-#elif defined(__aarch64__)
-#define R_JUMP_SLOT R_AARCH64_JUMP_SLOT
-#define R_GLOB_DAT R_AARCH64_GLOB_DAT
-#else
-#error "interpose.c supports x86-64 and aarch64"
-#endif
 
 /* ---- the interposed names ------------------------------------------------------ */
 
@@ -102,11 +93,9 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 #define FP() ((uintptr_t)__builtin_frame_address(0))
 /* Keeps the real call out of tail position (and the wrapper's frame alive). */
 #define NO_TAIL() __asm__ __volatile__("" ::: "memory")
-/* Every wrapper lives in one section, so a report can tell a wrapper's frame
- * from the module's (MODULE_FP). */
-#define WRAPPER static __attribute__((noinline, used, section("llgi_wrap")))
-extern const char __start_llgi_wrap[] __attribute__((visibility("hidden")));
-extern const char __stop_llgi_wrap[] __attribute__((visibility("hidden")));
+/* Every wrapper lives in one section (the platform's wrapsection.h), so a
+ * report can tell a wrapper's frame from the module's (MODULE_FP). */
+#define WRAPPER static __attribute__((noinline, used)) LLGI_WRAP_SECTION
 /* The frame record whose return address is the module's call site: this
  * function's own, unless a wrapper called it rather than jumped to it (the
  * compiler decides; -fno-optimize-sibling-calls builds always call), then the
@@ -114,8 +103,8 @@ extern const char __stop_llgi_wrap[] __attribute__((visibility("hidden")));
 #define MODULE_FP()                                                                        \
   ({                                                                                       \
     uintptr_t fp_ = FP();                                                                  \
-    while (((uintptr_t *)fp_)[1] - (uintptr_t)__start_llgi_wrap <                          \
-           (uintptr_t)(__stop_llgi_wrap - __start_llgi_wrap))                              \
+    while (((uintptr_t *)fp_)[1] - (uintptr_t)LLGI_WRAP_START <                            \
+           (uintptr_t)(LLGI_WRAP_END - LLGI_WRAP_START))                                   \
       fp_ = ((uintptr_t *)fp_)[0];                                                         \
     fp_;                                                                                   \
   })
@@ -430,17 +419,6 @@ static int is_wrapper(uintptr_t v) {
   return 0;
 }
 
-/* `v` is the address of a definition (not an undefined symbol's canonical
- * PLT entry) of exactly `name`; *fbase gets the defining object's base. */
-static int defines(uintptr_t v, const char *name, void **fbase) {
-  Dl_info di;
-  const ElfW(Sym) *sym = NULL;
-  if (!dladdr1((void *)v, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym || !di.dli_sname) return 0;
-  if ((uintptr_t)di.dli_saddr != v || sym->st_shndx == SHN_UNDEF || strcmp(di.dli_sname, name) != 0) return 0;
-  if (fbase) *fbase = di.dli_fbase;
-  return 1;
-}
-
 /* Keeps the object holding `v` loaded for good; returns a dlopen handle of it
  * (RTLD_DEFAULT when it has none: the main program, never unloaded). */
 static void *pin(uintptr_t v) {
@@ -458,7 +436,7 @@ static uintptr_t resolve(int id, uintptr_t v, const llgi_image *m) {
   const char *name = g_names[id];
   uintptr_t target = v;
   if (!v) return 0;
-  if (in_module(m, v, 1) && !defines(v, name, NULL)) {
+  if (in_module(m, v, 1) && !llgi_defines(v, name, NULL)) {
     /* Still the module's lazy PLT stub: calling it would let _dl_fixup
      * overwrite the patched slot. */
     target = (uintptr_t)dlsym(RTLD_DEFAULT, name);
@@ -482,53 +460,34 @@ static uintptr_t resolve(int id, uintptr_t v, const llgi_image *m) {
    * hand this module's pointers to the other allocator. (A canonical PLT
    * address, such as node's own `malloc`, is not a definition and passes.) */
   void *a = NULL, *b = NULL;
-  if (defines(target, name, &a) && defines(cur, name, &b) && a != b) return 0;
+  if (llgi_defines(target, name, &a) && llgi_defines(cur, name, &b) && a != b) return 0;
   return cur;
 }
 
 /* ---- page protection ------------------------------------------------------------- */
 
+/* The pages whose protections one scan of the mappings looks up. */
+typedef struct page_prots {
+  const uintptr_t *page;
+  int *prot;
+  int n;
+} page_prots;
+
+static int page_prot(const llgi_maps_line *l, void *ctx) {
+  page_prots *pp = ctx;
+  int p = (l->perms[0] == 'r' ? PROT_READ : 0) | (l->perms[1] == 'w' ? PROT_WRITE : 0) | (l->perms[2] == 'x' ? PROT_EXEC : 0);
+  for (int i = 0; i < pp->n; i++)
+    if (pp->page[i] >= l->lo && pp->page[i] < l->hi) pp->prot[i] = p;
+  return 0;
+}
+
 /* Fills prot[i] with the protection of the mapping holding page[i] (PROT_*),
- * or -1 when no mapping holds it. Returns 0 when /proc/self/maps cannot be
- * read. Reads with open/read into a fixed buffer: no allocation. */
+ * or -1 when no mapping holds it. Returns 0 when the mappings cannot be
+ * read (procmaps.h: no allocation). */
 static int maps_prot(const uintptr_t *page, int *prot, int n) {
   for (int i = 0; i < n; i++) prot[i] = -1;
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[4096], line[128];
-  size_t ll = 0;
-  int skipping = 0;
-  for (;;) {
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    for (ssize_t k = 0; k < r; k++) {
-      char c = buf[k];
-      if (c != '\n') {
-        if (!skipping && ll < sizeof line - 1) line[ll++] = c;
-        else skipping = 1;
-        continue;
-      }
-      line[ll] = 0;
-      /* "lo-hi rwxp ..." */
-      uintptr_t lo = 0, hi = 0;
-      const char *s = line;
-      while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')) lo = lo * 16 + (uintptr_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10), s++;
-      if (*s == '-') {
-        s++;
-        while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')) hi = hi * 16 + (uintptr_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10), s++;
-        if (*s == ' ' && s[1] && s[2] && s[3]) {
-          int p = (s[1] == 'r' ? PROT_READ : 0) | (s[2] == 'w' ? PROT_WRITE : 0) | (s[3] == 'x' ? PROT_EXEC : 0);
-          for (int i = 0; i < n; i++)
-            if (page[i] >= lo && page[i] < hi) prot[i] = p;
-        }
-      }
-      ll = 0;
-      skipping = 0;
-    }
-  }
-  close(fd);
-  return 1;
+  page_prots pp = {page, prot, n};
+  return llgi_maps_scan(page_prot, &pp) >= 0;
 }
 
 /*
@@ -551,7 +510,7 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
     if (!seen) pages[np++] = pg;
   }
   if (!maps_prot(pages, prots, np)) {
-    /* No /proc: the module's RELRO segment is what ld.so made read-only
+    /* No mappings: the module's RELRO segment is what the loader made read-only
      * (when restoring: what the patch found). */
     for (int k = 0; k < np; k++) {
       int ro = 0;
@@ -567,7 +526,7 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
     int prot = prots[k];
     if (prot < 0) continue; /* unmapped: the module is gone, nothing to write */
     int ro = !(prot & PROT_WRITE);
-    if (ro && mprotect((void *)pages[k], (size_t)~pmask + 1, prot | PROT_WRITE) != 0) {
+    if (ro && llgi_protect(pages[k], (size_t)~pmask + 1, prot | PROT_WRITE) != 0) {
       rc = LLGI_INTERPOSE_EPROT;
       continue;
     }
@@ -579,12 +538,39 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
         done[i] = 1;
       if (!restoring) slots[i].relro = (uint8_t)ro;
     }
-    if (ro) mprotect((void *)pages[k], (size_t)~pmask + 1, prot);
+    if (ro) llgi_protect(pages[k], (size_t)~pmask + 1, prot);
   }
   return rc;
 }
 
 /* ---- patch / restore ------------------------------------------------------------- */
+
+/* One import slot seen by a patch: kept when it binds a listed name to a
+ * real function, counted as skipped when it cannot be patched. */
+typedef struct taking {
+  const llgi_image *m;
+  llgi_interpose_state *st;
+} taking;
+
+static void take(void *ctx, const llgi_import *imp) {
+  taking *c = ctx;
+  llgi_interpose_state *st = c->st;
+  int id = lookup_name(imp->name);
+  if (id < 0) return;
+  uintptr_t addr = imp->addr;
+  if (!in_module(c->m, addr, sizeof(uintptr_t)) || (addr & (sizeof(uintptr_t) - 1))) {
+    st->skipped++;
+    return;
+  }
+  for (uint32_t i = 0; i < st->nslots; i++)
+    if (st->slots[i].addr == addr) return;
+  uintptr_t v = __atomic_load_n((uintptr_t *)addr, __ATOMIC_SEQ_CST);
+  if (is_wrapper(v) || st->nslots == LLGI_INTERPOSE_MAX_SLOTS || !resolve(id, v, c->m)) {
+    st->skipped++;
+    return;
+  }
+  st->slots[st->nslots++] = (llgi_interpose_slot){addr, v, (uint16_t)id, imp->kind, 0};
+}
 
 int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_state *st) {
   if (!st || !dynamic) return LLGI_INTERPOSE_EINVAL;
@@ -612,60 +598,12 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
     st->active = 0;
   }
 
-  uintptr_t symtab = 0, strtab = 0, strsz = 0, jmprel = 0, pltrelsz = 0, pltrel = DT_RELA, rela = 0, relasz = 0,
-            relaent = sizeof(ElfW(Rela));
-  for (const ElfW(Dyn) *d = dynamic; d->d_tag != DT_NULL; d++) {
-    switch (d->d_tag) {
-      case DT_SYMTAB: symtab = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
-      case DT_STRTAB: strtab = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
-      case DT_STRSZ: strsz = d->d_un.d_val; break;
-      case DT_JMPREL: jmprel = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
-      case DT_PLTRELSZ: pltrelsz = d->d_un.d_val; break;
-      case DT_PLTREL: pltrel = d->d_un.d_val; break;
-      case DT_RELA: rela = llgi_image_dyn_ptr(d->d_un.d_ptr, base); break;
-      case DT_RELASZ: relasz = d->d_un.d_val; break;
-      case DT_RELAENT: relaent = d->d_un.d_val; break;
-      default: break;
-    }
-  }
-  if (!symtab || !strtab || !in_module(&m, symtab, 1) || !in_module(&m, strtab, strsz ? strsz : 1)) goto out;
-  if (relaent < sizeof(ElfW(Rela))) relaent = sizeof(ElfW(Rela));
-
-  struct {
-    uintptr_t at, size;
-  } tables[2] = {{pltrel == DT_RELA ? jmprel : 0, pltrelsz}, {rela, relasz}};
-
+  if (llgi_imports(&m, NULL, NULL) < 0) goto out;
   memset(st, 0, sizeof *st);
   st->base = base;
   st->dynamic = dynamic;
-  for (int t = 0; t < 2; t++) {
-    if (!tables[t].at || !tables[t].size || !in_module(&m, tables[t].at, tables[t].size)) continue;
-    for (uintptr_t off = 0; off + sizeof(ElfW(Rela)) <= tables[t].size; off += relaent) {
-      const ElfW(Rela) *r = (const ElfW(Rela) *)(tables[t].at + off);
-      unsigned type = (unsigned)ELF64_R_TYPE(r->r_info);
-      size_t symi = ELF64_R_SYM(r->r_info);
-      if ((type != R_JUMP_SLOT && type != R_GLOB_DAT) || symi == 0) continue;
-      const ElfW(Sym) *s = (const ElfW(Sym) *)symtab + symi;
-      if (!in_module(&m, (uintptr_t)s, sizeof *s) || (strsz && s->st_name >= strsz)) continue;
-      int id = lookup_name((const char *)strtab + s->st_name);
-      if (id < 0) continue;
-      uintptr_t addr = base + r->r_offset;
-      if (!in_module(&m, addr, sizeof(uintptr_t)) || (addr & (sizeof(uintptr_t) - 1))) {
-        st->skipped++;
-        continue;
-      }
-      int dup = 0;
-      for (uint32_t i = 0; i < st->nslots && !dup; i++) dup = st->slots[i].addr == addr;
-      if (dup) continue;
-      uintptr_t v = __atomic_load_n((uintptr_t *)addr, __ATOMIC_SEQ_CST);
-      if (is_wrapper(v) || st->nslots == LLGI_INTERPOSE_MAX_SLOTS || !resolve(id, v, &m)) {
-        st->skipped++;
-        continue;
-      }
-      st->slots[st->nslots++] = (llgi_interpose_slot){addr, v, (uint16_t)id,
-                                                      (uint8_t)(type == R_JUMP_SLOT ? LLGI_INTERPOSE_JUMP_SLOT : LLGI_INTERPOSE_GLOB_DAT), 0};
-    }
-  }
+  taking c = {&m, st};
+  llgi_imports(&m, take, &c);
 
   uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
   memset(done, 0, sizeof done);
@@ -700,7 +638,7 @@ int llgi_interpose_restore(llgi_interpose_state *st) {
   if (st->active) {
     uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
     memset(done, 0, sizeof done);
-    /* No image: the module may be gone; /proc/self/maps decides. */
+    /* No image: the module may be gone; the mappings decide. */
     int r = swap_slots(st->slots, st->nslots, 1, NULL, done);
     for (uint32_t i = 0; i < st->nslots; i++) rc += done[i];
     if (r != 0) rc = r; /* stays active: a later restore retries */

@@ -1,17 +1,15 @@
 /*
  * llgo.c: the LLGI table of a loaded llgo module from its own memory
  * (llgi_llgo.h). Every pointer read from the image is first checked to lie in
- * one of the module's readable PT_LOAD segments, every string to end in one,
- * every count against llgo's limits (docs/llgo-format.md §2.7) and every ID and
- * ordering before it is trusted (§12.5; every § in this file cites that
- * doc): a module whose tables fail a check gets no table from them.
+ * one of the module's readable segments (llgi_image.h), every string to end
+ * in one, every count against llgo's limits (docs/llgo-format.md §2.7) and
+ * every ID and ordering before it is trusted (§12.5; every § in this file
+ * cites that doc): a module whose tables fail a check gets no table from
+ * them.
  */
-#define _GNU_SOURCE
 #include "llgi_llgo.h"
 
 #include <dlfcn.h>
-#include <elf.h>
-#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,11 +22,11 @@
 #define MET_MAGIC 0x3154454d4f474c4cull /* "LLGOMET1" */
 
 /* Index of the readable segment holding [p, p+n), or -1. */
-static int seg_of(const llgi_image *im, uintptr_t p, size_t n) { return llgi_image_segment(im, p, n, PF_R); }
+static int seg_of(const llgi_image *im, uintptr_t p, size_t n) { return llgi_image_segment(im, p, n, LLGI_SEG_R); }
 
 static int readable(const llgi_image *im, uintptr_t p, size_t n) { return p && seg_of(im, p, n) >= 0; }
 
-static int in_exec(const llgi_image *im, uintptr_t p) { return llgi_image_segment(im, p, 1, PF_X); }
+static int in_exec(const llgi_image *im, uintptr_t p) { return llgi_image_segment(im, p, 1, LLGI_SEG_X); }
 
 /* A NUL-terminated string ending inside the segment it starts in. */
 static int cstring_ok(const llgi_image *im, uintptr_t p) {
@@ -118,33 +116,26 @@ static int64_t owner_of(const fn *f, size_t n, uint64_t pc) {
   return (int64_t)lo - 1;
 }
 
-/* Number of dynamic symbols, from DT_GNU_HASH (or DT_HASH's nchain); 0 when unknown. */
-static size_t dynsym_count(const llgi_image *im, uintptr_t gnu, uintptr_t sysv) {
-  if (sysv && readable(im, sysv, 8)) return rd32(sysv + 4);
-  if (!gnu || !readable(im, gnu, 16)) return 0;
-  uint32_t nb = rd32(gnu), symoff = rd32(gnu + 4), bloom = rd32(gnu + 8);
-  uintptr_t buckets = gnu + 16 + (uintptr_t)bloom * sizeof(ElfW(Addr));
-  if (!readable(im, buckets, (size_t)nb * 4)) return 0;
-  uint32_t last = 0;
-  for (uint32_t i = 0; i < nb; i++) if (rd32(buckets + 4 * i) > last) last = rd32(buckets + 4 * i);
-  if (last < symoff) return symoff;
-  uintptr_t chain = buckets + (uintptr_t)nb * 4;
-  for (uint32_t i = last;; i++) {
-    uintptr_t c = chain + 4 * (uintptr_t)(i - symoff);
-    if (!readable(im, c, 4) || i - last > LIMIT) return 0;
-    if (rd32(c) & 1) return (size_t)i + 1;
-  }
+/* The exported function symbols in the module's text, collected into funcs. */
+typedef struct collect {
+  const llgi_image *im;
+  fn *funcs;
+  size_t n, cap;
+} collect;
+
+static void add_symbol(void *ctx, uintptr_t addr, uint64_t size, const char *name) {
+  collect *c = ctx;
+  if (c->n == c->cap || in_exec(c->im, addr) < 0) return;
+  c->funcs[c->n++] = (fn){addr, size, NULL, name, -1, 1};
 }
 
 #define FAIL(msg) do { *why = (msg); rc = LLGI_LLGO_INVALID; goto out; } while (0)
 
 int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **why) {
   static const char *k_main = "main";
-  struct link_map *lm = NULL;
   *why = NULL;
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm) return LLGI_LLGO_NOT_LLGO;
   llgi_image im;
-  if (!llgi_image_find(lm->l_addr, lm->l_ld, &im)) return LLGI_LLGO_NOT_LLGO;
+  if (!llgi_image_of_handle(handle, &im)) return LLGI_LLGO_NOT_LLGO;
 
   int ok = 0;
   uintptr_t recs = (uintptr_t)global(handle, &im, "__llgo_funcinfo_table", &ok);
@@ -210,31 +201,14 @@ int llgi_llgo_build(void *handle, uint8_t **table, size_t *size, const char **wh
     if (fnv64_join(RSTR(fi - 1, 0), RSTR(fi - 1, 1)) != id) FAIL("symbol index row does not hash to its record's symbol");
   }
 
-  /* Dynamic function symbols. */
-  uintptr_t symtab = 0, strtab = 0, strsz = 0, gnu = 0, sysv = 0;
-  for (const ElfW(Dyn) *d = lm->l_ld; readable(&im, (uintptr_t)d, sizeof *d) && d->d_tag != DT_NULL; d++) {
-    switch (d->d_tag) {
-      case DT_SYMTAB: symtab = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
-      case DT_STRTAB: strtab = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
-      case DT_STRSZ: strsz = d->d_un.d_val; break;
-      case DT_GNU_HASH: gnu = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
-      case DT_HASH: sysv = llgi_image_dyn_ptr(d->d_un.d_ptr, im.base); break;
-    }
-  }
-  size_t nsym = symtab && strtab && readable(&im, strtab, strsz) ? dynsym_count(&im, gnu, sysv) : 0;
-  if (nsym && !readable(&im, symtab, nsym * sizeof(ElfW(Sym)))) nsym = 0;
-  size_t cap = nsym + nrows_e, n = 0;
+  /* Exported function symbols. */
+  size_t nsym = llgi_image_functions(&im, NULL, NULL);
+  size_t cap = nsym + nrows_e;
   funcs = malloc((cap ? cap : 1) * sizeof *funcs);
   if (!funcs) goto out;
-  for (size_t i = 0; i < nsym; i++) {
-    const ElfW(Sym) *s = (const ElfW(Sym) *)symtab + i;
-    int type = ELF64_ST_TYPE(s->st_info);
-    if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s->st_shndx == SHN_UNDEF || !s->st_value || s->st_name >= strsz) continue;
-    uint64_t a = im.base + s->st_value;
-    const char *name = (const char *)strtab + s->st_name;
-    if (in_exec(&im, a) < 0 || !memchr(name, 0, strsz - s->st_name)) continue;
-    funcs[n++] = (fn){a, s->st_size, NULL, name, -1, 1};
-  }
+  collect syms = {&im, funcs, 0, nsym};
+  if (nsym) llgi_image_functions(&im, add_symbol, &syms);
+  size_t n = syms.n;
   qsort(funcs, n, sizeof *funcs, by_entry);
   size_t nsymf = 0;
   for (size_t i = 0; i < n; i++)

@@ -1,19 +1,20 @@
 /*
- * saferead.c: reads that cannot fault (saferead.h): process_vm_readv, or
- * where it is missing, a copy checked against /proc/self/maps.
+ * saferead.c: reads that cannot fault (saferead.h): the platform's
+ * llgi_vm_read, or where it is missing or refused, a copy checked against
+ * the mappings (procmaps.h).
  */
+/* The platform's inline read may use its C library's extensions. */
 #define _GNU_SOURCE
 #include "saferead.h"
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "procmaps.h"
+#include "vmread.h"
 
-/* process_vm_readv: 1 works, 0 missing or refused, -1 not tried yet. */
+/* llgi_vm_read: 1 works, 0 missing or refused, -1 not tried yet. */
 static _Atomic int g_vm = -1;
 /*
  * The last readable mapping a checked copy used. Faulting threads may read
@@ -72,13 +73,11 @@ int llgi_safe_read(uintptr_t addr, void *dst, size_t n) {
   int vm = atomic_load_explicit(&g_vm, memory_order_relaxed);
   int ok = 0;
   if (vm != 0) {
-    struct iovec local = {dst, n};
-    struct iovec remote = {(void *)addr, n};
-    ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-    if (r == (ssize_t)n) {
+    int r = llgi_vm_read(addr, dst, n);
+    if (r == 1) {
       ok = 1;
       vm = 1;
-    } else if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+    } else if (r < 0) {
       vm = 0;
     }
     atomic_store_explicit(&g_vm, vm, memory_order_relaxed);

@@ -5,11 +5,10 @@
  * Some callers run native code on a stack of their own: koffi (the FFI used
  * by Module.func) switches to a 2 MiB mmap'd stack for every synchronous
  * call. A walk that starts there may read from its start frame up to the end
- * of the read-write mapping holding it, found in /proc/self/maps
- * (procmaps.c: async-signal-safe). Not cached: a cached range could outlive
+ * of the read-write mapping holding it, found among the mappings
+ * (procmaps.h: async-signal-safe). Not cached: a cached range could outlive
  * its mapping.
  */
-#define _GNU_SOURCE
 #include "stackmap.h"
 
 #include "procmaps.h"

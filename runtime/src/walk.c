@@ -3,26 +3,27 @@
  *
  * Safety argument: the walk starts at a live frame of the calling thread and
  * only moves to strictly higher frame pointers. On the thread's own stack it
- * stays inside the stack's bounds, so every load is from mapped memory between
- * the current frame and the stack's top, whatever garbage the frames hold.
- * Started on another stack (koffi runs calls on an mmap'd stack of its own),
- * it reads each frame record with process_vm_readv, which fails instead of
- * faulting on unmapped memory: one system call per frame (about 0.3 us). Where
- * that call is refused (seccomp), the bounds come from the read-write mapping
- * holding the start frame (stackmap.c: a /proc/self/maps scan per walk).
+ * stays inside the stack's bounds (threadstack.h), so every load is from
+ * mapped memory between the current frame and the stack's top, whatever
+ * garbage the frames hold. Started on another stack (koffi runs calls on an
+ * mmap'd stack of its own), it reads each frame record with the platform's
+ * read that fails instead of faulting (llgi_vm_read, inline from the
+ * platform's vmread.h; on Linux one system call per frame, about 0.3 us).
+ * Where that read is refused (seccomp), the bounds come from the read-write
+ * mapping holding the start frame (stackmap.c: a scan of the mappings per
+ * walk).
  */
+/* The platform's inline read may use its C library's extensions. */
 #define _GNU_SOURCE
 #include "llgi_walk.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <stdatomic.h>
 
 #include "llgi_registry.h"
 #include "stackmap.h"
+#include "threadstack.h"
+#include "vmread.h"
 
 /* This thread's stack [lo, hi); hi == 0 until prepared. */
 static __thread uintptr_t t_stack_lo, t_stack_hi;
@@ -32,29 +33,14 @@ static __thread uint32_t t_hit_gen;
 static __thread uint64_t t_hit_lo, t_hit_hi;
 
 void llgi_walk_prepare_thread(void) {
-  pthread_attr_t attr;
-  void *addr;
-  size_t size;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-  if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-    t_stack_lo = (uintptr_t)addr;
-    t_stack_hi = (uintptr_t)addr + size;
-  }
-  pthread_attr_destroy(&attr);
+  uintptr_t lo, hi;
+  if (!llgi_thread_stack(&lo, &hi)) return;
+  t_stack_lo = lo;
+  t_stack_hi = hi;
 }
 
-/* process_vm_readv on ourselves: 1 works, 0 refused (then stackmap bounds), -1 untried. */
+/* llgi_vm_read on this process: 1 works, 0 refused (then stackmap bounds), -1 untried. */
 static _Atomic int g_vm_read = -1;
-
-/* Copies the frame record at fp without risking a fault. 1 on success; 0 when
- * the memory is not readable; -1 when the system call itself is refused. */
-static int safe_record(uintptr_t fp, uintptr_t rec[2]) {
-  struct iovec local = {rec, 2 * sizeof(uintptr_t)};
-  struct iovec remote = {(void *)fp, 2 * sizeof(uintptr_t)};
-  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  if (r == (ssize_t)(2 * sizeof(uintptr_t))) return 1;
-  return r < 0 && (errno == ENOSYS || errno == EPERM) ? -1 : 0;
-}
 
 /* A return address outside the cached range: look it up (out of line, so the
  * hot loop keeps its values in registers). 1 and the new range, or 0. */
@@ -85,7 +71,7 @@ static inline __attribute__((always_inline)) int frames(uintptr_t fp, uintptr_t 
     if (safe) {
       uintptr_t rec[2];
       int saved_errno = errno;
-      int ok = safe_record(fp, rec) == 1;
+      int ok = llgi_vm_read(fp, rec, sizeof rec) == 1;
       errno = saved_errno;
       if (!ok) break;
       next = rec[0];
@@ -113,13 +99,13 @@ static inline __attribute__((always_inline)) int frames(uintptr_t fp, uintptr_t 
 static __attribute__((noinline)) int frames_off_stack(uintptr_t fp, int skip, uintptr_t *pcs, int max, span *cur) {
   /* Started on another stack (an FFI's own stack, a coroutine): safe reads,
    * or else the bounds of the mapping that holds the start frame. Whether
-   * process_vm_readv is allowed is learnt once; afterwards the loop's own
+   * the platform allows its safe read is learnt once; afterwards the loop's own
    * reads are the only system calls. */
   int vm = atomic_load_explicit(&g_vm_read, memory_order_relaxed);
   if (vm < 0) {
     int saved_errno = errno;
     uintptr_t probe[2];
-    vm = safe_record(fp, probe) >= 0;
+    vm = llgi_vm_read(fp, probe, sizeof probe) >= 0;
     atomic_store_explicit(&g_vm_read, vm, memory_order_relaxed);
     errno = saved_errno;
   }

@@ -14,6 +14,7 @@ import {
 import { markerLine } from './cli';
 import { compilerPath, FIXTURES, type Compiler } from './fixtures';
 import { INCLUDE, ROOT, type Want } from './live';
+import { RUNTIME_INCLUDES, runtimeSources, WALK_SOURCES } from './runtime';
 import { REQUIRE_ALL, tools, type Tool } from './tools';
 
 export const MPROF = path.join(FIXTURES, 'mprof');
@@ -65,8 +66,8 @@ export function insideHarness(cc: Compiler): string {
     kind: 'exe',
     name: `mprof_inside-${cc}`,
     replaceFlags: true,
-    sources: [path.join(ROOT, 'test', 'c', 'mprof_inside.c'), ...['walk.c', 'registry.c', 'stackmap.c', 'procmaps.c', 'table.c'].map((f) => path.join(RUNTIME_SRC, f))],
-    flags: ['-std=gnu11', '-O2', '-g', '-pthread', '-Wall', '-Wextra', '-Werror', `-I${INCLUDE}`, `-DMPROF_C_DIGEST=0x${digest}`, '-Wl,--no-as-needed', '-lm'],
+    sources: [path.join(ROOT, 'test', 'c', 'mprof_inside.c'), ...runtimeSources(...WALK_SOURCES)],
+    flags: ['-std=gnu11', '-O2', '-g', '-pthread', '-Wall', '-Wextra', '-Werror', ...RUNTIME_INCLUDES, `-DMPROF_C_DIGEST=0x${digest}`, '-Wl,--no-as-needed', '-lm'],
   });
 }
 

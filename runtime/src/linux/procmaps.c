@@ -1,12 +1,12 @@
 /*
- * procmaps.c: /proc/self/maps, one parsed line at a time (procmaps.h), for
- * the walk's off-stack bounds (stackmap.c) and the fault handler's module
- * paths (crash.c). Only open/read/close and a stack buffer: safe in a
+ * procmaps.c (Linux): the mappings (procmaps.h) from /proc/self/maps, one
+ * parsed line at a time. Only open/read/close and a stack buffer: safe in a
  * signal handler.
  */
 #define _GNU_SOURCE
 #include "procmaps.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -55,6 +55,7 @@ int llgi_maps_scan(int (*fn)(const llgi_maps_line *line, void *ctx), void *ctx) 
   int result = 0;
   for (;;) {
     ssize_t n = read(fd, buf + have, sizeof buf - have);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     have += (size_t)n;
     size_t start = 0;

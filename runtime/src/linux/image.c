@@ -1,11 +1,15 @@
 /*
- * image.c: a loaded object's loadable segments (llgi_image.h).
+ * image.c (Linux): a loaded object's loadable segments (llgi_image.h), from
+ * the program headers dl_iterate_phdr reports.
  */
 #define _GNU_SOURCE
 #include "llgi_image.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+
+_Static_assert(PF_X == LLGI_SEG_X && PF_W == LLGI_SEG_W && PF_R == LLGI_SEG_R, "segment flags are ELF's p_flags");
 
 typedef struct search {
   llgi_image *im;
@@ -46,8 +50,8 @@ int llgi_image_find(uintptr_t base, const void *dynamic, llgi_image *im) {
   return s.found;
 }
 
-int llgi_image_segment(const llgi_image *im, uintptr_t p, size_t n, uint32_t flags) {
-  for (int i = 0; i < im->nload; i++)
-    if ((im->flags[i] & flags) == flags && p >= im->lo[i] && p < im->hi[i] && n <= im->hi[i] - p) return i;
-  return -1;
+int llgi_image_of_handle(void *handle, llgi_image *im) {
+  struct link_map *lm = NULL;
+  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm) return 0;
+  return llgi_image_find(lm->l_addr, lm->l_ld, im);
 }

@@ -1,7 +1,7 @@
 /*
- * membuildid.c: the GNU build-id of a mapped ELF image (membuildid.h), for
- * crash records: ELF header, program headers, then the PT_NOTE segments,
- * each copied with process_vm_readv.
+ * membuildid.c (Linux): the GNU build-id of a mapped ELF image
+ * (membuildid.h), for crash records: ELF header, program headers, then the
+ * PT_NOTE segments, each copied with llgi_safe_read.
  */
 #define _GNU_SOURCE
 #include "membuildid.h"
@@ -9,7 +9,6 @@
 #include "saferead.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #define PHDR_SIZE 56
 #define MAX_PHDRS 64
