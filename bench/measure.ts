@@ -3,6 +3,9 @@
 // least disturbed run).
 
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export function bestOf(runs: number, f: () => void): number {
   let best = Infinity;
@@ -39,4 +42,15 @@ export function prng(seed: number): () => number {
 
 export function fmt(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms.toFixed(ms >= 10 ? 1 : 2);
+}
+
+/** One run of a command under GNU time: wall ms (ours, hrtime), peak RSS (KiB), stdout. */
+export function timedRun(cmd: string, args: string[], input: string, env?: NodeJS.ProcessEnv): { ms: number; rssKiB: number; stdout: string } {
+  const out = path.join(os.tmpdir(), `llgi-time-${process.pid}.txt`);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, cmd, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30, env: env && { ...process.env, ...env } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
+  const rssKiB = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
+  return { ms, rssKiB, stdout: r.stdout };
 }
