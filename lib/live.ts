@@ -97,8 +97,9 @@ let nextId = 1;
 
 /**
  * Most Funcs funcForPC keeps, one per pc looked up (the oldest goes first):
- * about 200 bytes each, so at most about 1 MB. A module's entries go when it
- * closes; a table refused at first use is checked before a cached answer.
+ * about 230 bytes each (measured), so at most about 1 MB. A module's entries
+ * go when it closes; a table refused at first use is checked before a cached
+ * answer (docs/in-process.md).
  */
 export const FUNC_CACHE_SIZE = 4096;
 const funcs = new BoundedMap<bigint, Func>(FUNC_CACHE_SIZE);
@@ -426,7 +427,10 @@ export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
     const module = runModule;
     const make: FrameMaker<LiveFrame> = (pc, fn, file, line, entry, inlined, gcFunction, functionSource, lineSource) =>
       ({ pc, function: fn, file, line, entry, inlined, gcFunction, functionSource, lineSource, module });
-    for (const frames of module.sym.lookup(run, true, make)) chains.push(frames.slice(visibleFrom(frames)));
+    for (const frames of module.sym.lookup(run, true, make)) {
+      const from = visibleFrom(frames);
+      chains.push(from ? frames.slice(from) : frames);
+    }
     run = [];
   };
   for (const pc of pcs) {

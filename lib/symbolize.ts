@@ -241,8 +241,15 @@ export class Symbolizer {
 }
 
 /** Whether chain `a` is exactly b[from..]. */
-const sameTail = (a: readonly Frame[], b: readonly Frame[], from: number) => a.length === b.length - from
-  && a.every((f, i) => f.function === b[from + i].function && f.file === b[from + i].file && f.line === b[from + i].line && f.entry === b[from + i].entry);
+function sameTail(a: readonly Frame[], b: readonly Frame[], from: number): boolean {
+  if (a.length !== b.length - from) return false;
+  for (let i = 0; i < a.length; i++) {
+    const f = a[i];
+    const g = b[from + i];
+    if (f.function !== g.function || f.file !== g.file || f.line !== g.line || f.entry !== g.entry) return false;
+  }
+  return true;
+}
 
 /**
  * gc's CallersFrames over the frame chains of a pc list (runtime/symtab.go,
@@ -255,21 +262,20 @@ const sameTail = (a: readonly Frame[], b: readonly Frame[], from: number) => a.l
  */
 export function callersFramesOf<F extends Frame>(chains: readonly (readonly F[])[]): F[] {
   const out: F[] = [];
-  let next: readonly F[] | undefined; // the next non-empty chain after chain i
-  const nexts: (readonly F[] | undefined)[] = new Array(chains.length);
-  for (let i = chains.length - 1; i >= 0; i--) {
-    nexts[i] = next;
-    if (chains[i].length) next = chains[i];
-  }
-  chains.forEach((chain, i) => {
-    if (!chain.length) return;
+  let next = 0; // the next non-empty chain after chain i (chains.length: none)
+  for (let i = 0; i < chains.length; i++) {
+    const chain = chains[i];
+    if (!chain.length) continue;
     out.push(chain[0]);
-    const after = nexts[i];
+    if (chain.length === 1) continue;
+    if (next <= i) next = i + 1;
+    while (next < chains.length && !chains[next].length) next++;
+    const after = next < chains.length ? chains[next] : undefined;
     for (let j = 1; j < chain.length; j++) {
       if (after && sameTail(after, chain, j)) break;
       out.push(chain[j]);
     }
-  });
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 // re-loaded one's Funcs are new; past FUNC_CACHE_SIZE pcs the oldest is made
 // again. Names are checked against dlsym, never against our own answers.
 
-import { funcForPC, FUNC_CACHE_SIZE, load } from '../lib/live';
+import { funcForPC, FUNC_CACHE_SIZE, load } from '../lib/index';
 import { reservedMany } from './helpers/embed';
 import { testWith } from './helpers/tools';
 
