@@ -447,7 +447,6 @@ export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
   return callersFramesOf(chains);
 }
 
-
 export interface TraceOptions {
   /** Most stacks kept; later probes count as dropped (default 65536). */
   maxStacks?: number;
