@@ -3,7 +3,9 @@
 // unw_backtrace() and gc's runtime.Callers at depths 8, 32, 128 (ns per
 // frame). Lookup: the C table reader (findfunc + name; all frames with
 // file:line) and the JS API on the 5 MB SQLite subject vs gc's FuncForPC on
-// its own binary, for one pc, 64 pcs and 20,000 pcs.
+// its own binary, for one pc, 64 pcs and 20,000 pcs; the JS rows also
+// against their 150 ns goal and llvm-symbolizer-19's per-pc cost (a whole
+// process on the same 20,000 pcs).
 //
 //   node --import tsx bench/live.ts
 
@@ -13,11 +15,11 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { buildTable } from '../compiler/table/build';
 import { compile, defaultCacheDir, which } from '../compiler/toolchain/cc';
-import { funcForPC, load } from '../lib/live';
+import { callersFrames, funcForPC, load } from '../lib/live';
 import { Symbolizer } from '../lib/symbolize';
 import { allRuntimeSources, RUNTIME_INCLUDES } from '../test/helpers/runtime';
 import { randomPcs, sqlite5MB } from './subjects';
-import { bestOf } from './measure';
+import { bestOf, processMs } from './measure';
 
 const ROOT = path.join(__dirname, '..');
 const RT = path.join(ROOT, 'runtime');
@@ -25,6 +27,12 @@ const N = 20000;
 const CACHED = 64;
 const DEPTHS = [8, 32, 128];
 const GO = fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin' : null;
+/** The JS rows' goal: ns per pc (issue 15). */
+const JS_GOAL_NS = 150;
+/** The JS API against llvm-symbolizer-19's per-pc cost: at least this many times faster (issue 15). */
+const LLVM_GOAL = 50;
+/** Rounds of each JS measurement, after one warm-up round (the first rounds also grow V8's young generation). */
+const JS_ROUNDS = 10;
 
 // The brief's walk flags; -g and -fPIC of FIXTURE_FLAGS add nothing to a benchmark executable.
 // (compile() also hashes the headers of the -I and source directories.)
@@ -102,7 +110,10 @@ function main() {
   const sym = Symbolizer.fromTable(table, so);
   const sets = { one: cycle(pcs.slice(0, 1), N), cached: cycle(pcs.slice(0, CACHED), N), fresh: pcs };
   const js = new Map<string, number>();
-  for (const [set, list] of Object.entries(sets)) js.set(`symbolize@${set}`, (bestOf(5, () => sym.symbolize(list)) * 1e6) / N);
+  for (const [set, list] of Object.entries(sets)) js.set(`symbolize@${set}`, jsNsPerPc(() => sym.symbolize(list)));
+  // llvm-symbolizer-19 on the same 20,000 pcs: one process, start-up included (its cost per pc as a tool).
+  const llvm = which('llvm-symbolizer-19');
+  const llvmNs = llvm ? (processMs(3, llvm, [`--obj=${so}`], pcs.map((p) => `0x${p.toString(16)}`).join('\n') + '\n').ms * 1e6) / N : NaN;
 
   // ---- walk ----
   const walkOf = (m: string, d: number) => {
@@ -160,28 +171,46 @@ function main() {
   row('ours, C: `llgi_table_findfunc` + name', SETS.map((s) => c.lookup.get(`findfunc@${s}`)!), gcName);
   row('gc `FuncForPC(pc)`: `Name()` + `FileLine(pc)`', gcFull);
   row('ours, C: `llgi_table_frames` (every frame, name + file:line)', SETS.map((s) => c.lookup.get(`frames@${s}`)!), gcFull);
-  row('ours, JS: `Symbolizer.symbolize` (batches of 20,000, frame objects)', SETS.map((s) => js.get(`symbolize@${s}`)!), gcFull);
-  row('ours, JS: live `funcForPC(pc).name` (one call per pc; also computes file:line)', liveFuncForPC(so, pcs, SETS), gcName);
-  console.log('\nGoal:');
+  const symbolizeNs = SETS.map((s) => js.get(`symbolize@${s}`)!);
+  const live = liveRows(so, pcs, SETS);
+  row('ours, JS: `Symbolizer.symbolize` (batches of 20,000, frame objects)', symbolizeNs, gcFull);
+  row('ours, JS: live `funcForPC(pc).name` (one call per pc; cached Func per pc)', live.funcForPC, gcName);
+  row('ours, JS: live `callersFrames` (batches of 20,000 return addresses, frame objects)', live.callersFrames, gcFull);
+  console.log(`\nllvm-symbolizer-19, one process on the 20,000 pcs (best of 3): ${ns(llvmNs)} ns per pc`);
+  console.log('\nGoals:');
   const cachedRatio = gcName[1] / c.lookup.get('findfunc@cached')!;
   const oneRatio = gcName[0] / c.lookup.get('findfunc@one')!;
   console.log(`- C cached lookup at least 2x faster than gc FuncForPC(pc).Name(): ${cachedRatio >= 2 ? 'met' : 'not met'} (${cachedRatio.toFixed(1)}x on 64 pcs, ${oneRatio.toFixed(1)}x on one pc)`);
+  const atMost = (what: string, vals: number[], sets: string[]) => console.log(`- ${what} at most ${JS_GOAL_NS} ns per pc: ` +
+    `${vals.every((v) => v <= JS_GOAL_NS) ? 'met' : 'not met'} (${vals.map((v, i) => `${ns(v)} ns ${sets[i]}`).join(', ')})`);
+  atMost('JS `symbolize`, warm, frame objects included,', symbolizeNs, ['one', 'cached', 'fresh']);
+  atMost('JS `funcForPC` on a cached pc', live.funcForPC.slice(0, 2), ['one', 'cached']);
+  const vsLlvm = symbolizeNs.map((v) => llvmNs / v);
+  console.log(`- JS \`symbolize\` at least ${LLVM_GOAL}x faster per pc than llvm-symbolizer-19's ${ns(llvmNs)} ns: ` +
+    `${vsLlvm.every((r) => r >= LLVM_GOAL) ? 'met' : 'not met'} (${vsLlvm.map((r, i) => `${r.toFixed(0)}x ${SETS[i]}`).join(', ')})`);
 }
 
-/** funcForPC on runtime pcs of the subject loaded into this process. */
-function liveFuncForPC(so: string, pcs: number[], sets: readonly string[]): number[] {
+/** ns per pc of a JS measurement over N pcs: one warm-up round, then the best of JS_ROUNDS. */
+function jsNsPerPc(f: () => void): number {
+  f();
+  return (bestOf(JS_ROUNDS, f) * 1e6) / N;
+}
+
+/** funcForPC and callersFrames on runtime pcs of the subject loaded into this process (bigints, as walks give them). */
+function liveRows(so: string, pcs: number[], sets: readonly string[]): { funcForPC: number[]; callersFrames: number[] } {
   const m = load(so);
   try {
     const rt = pcs.map((p) => BigInt(p) + m.base);
-    return sets.map((s) => {
-      const list = s === 'one' ? cycle(rt.slice(0, 1), N) : s === 'cached' ? cycle(rt.slice(0, CACHED), N) : rt;
-      let sink = 0;
-      const ms = bestOf(5, () => {
-        for (const pc of list) sink += funcForPC(pc)?.name.length ?? 0;
-      });
-      if (sink === 0) throw new Error('funcForPC found no function');
-      return (ms * 1e6) / N;
-    });
+    const lists = sets.map((s) => (s === 'one' ? cycle(rt.slice(0, 1), N) : s === 'cached' ? cycle(rt.slice(0, CACHED), N) : rt));
+    let sink = 0;
+    const ffp = lists.map((list) => jsNsPerPc(() => {
+      for (const pc of list) sink += funcForPC(pc)?.name.length ?? 0;
+    }));
+    const cf = lists.map((list) => jsNsPerPc(() => {
+      sink += callersFrames(list).length;
+    }));
+    if (sink === 0) throw new Error('funcForPC found no function');
+    return { funcForPC: ffp, callersFrames: cf };
   } finally {
     m.close();
   }

@@ -9,7 +9,7 @@ export { postlink, type PostlinkOptions, type PostlinkResult, type Reservation }
 export { gcName, publicName } from '../compiler/llgo/names';
 export { readLlgoTables, isLlgoBinary, type LlgoTables, type LlgoFunc, type LlgoSite, type LlgoLineSite } from '../compiler/llgo/read';
 export { buildLlgoFixture, type LlgoFixtureRequest, type LlgoFixture } from '../compiler/llgo/fixture';
-export { load, modules, funcForPC, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
+export { load, modules, funcForPC, FUNC_CACHE_SIZE, callersFrames, trace, Module, type Func, type LiveFrame, type LoadOptions, type Trace, type TraceOptions } from './live';
 export { installCrashHandler, uninstallCrashHandler, crashHandler, CRASH_SIGNALS, type CrashHandlerOptions, type CrashHandlerState, type CrashSignal } from './crash';
 export { symbolizeCrash, formatCrash, parseAddressList, checkCrashRecord, type CrashRecord, type CrashRecordFrame, type CrashFrame, type CrashSymbolizeOptions, type SymbolizedCrash } from './crash-symbolize';
 export { symbolizeCore, type CoreOptions, type CoreThread, type SymbolizedCore } from './core';

@@ -7,8 +7,9 @@ import { ElfFile } from '../compiler/elf';
 import { NOTE_SECTION } from '../compiler/embed/reserve';
 import { LlgiError } from '../compiler/errors';
 import { AddressLike, parseAddress } from './address';
+import { BoundedMap } from './bounded-map';
 import { coded, native } from './native';
-import { Symbolizer, callersFramesOf, type Frame } from './symbolize';
+import { Symbolizer, callersFramesOf, type Frame, type FrameMaker } from './symbolize';
 import { moduleTable, type TableChoice, type TableSource, type Validation } from './table-cache';
 
 export interface LoadOptions {
@@ -56,18 +57,21 @@ export interface LiveFrame extends Frame {
   module: Module;
 }
 
-/** gc's *runtime.Func for a live pc. */
+/**
+ * gc's *runtime.Func for a live pc. Frozen: funcForPC returns the same object
+ * for the same pc while it is cached (FUNC_CACHE_SIZE).
+ */
 export interface Func {
   /** gc's Func.Name(): the innermost inlined function at the pc given to funcForPC. */
-  name: string;
+  readonly name: string;
   /** gc's spelling of `name` (differs for llgo's closures, generics, init and bound methods; docs/llgo.md). */
-  gcName: string;
+  readonly gcName: string;
   /** Entry of the physical function (runtime address). */
-  entry: bigint;
+  readonly entry: bigint;
   /** file:line at the pc given to funcForPC. */
-  file: string;
-  line: number;
-  module: Module;
+  readonly file: string;
+  readonly line: number;
+  readonly module: Module;
   /** gc's Func.FileLine(pc). For a Func of an inlined pc, gc answers for the original pc whatever is passed. */
   fileLine(pc: AddressLike): { file: string; line: number };
 }
@@ -90,6 +94,15 @@ const open: Module[] = [];
 /** Closed modules whose tables still answer for pcs captured before close. */
 const retired: Module[] = [];
 let nextId = 1;
+
+/**
+ * Most Funcs funcForPC keeps, one per pc looked up (the oldest goes first):
+ * about 230 bytes each (measured), so at most about 1 MB. A module's entries
+ * go when it closes; a table refused at first use is checked before a cached
+ * answer (docs/in-process.md).
+ */
+export const FUNC_CACHE_SIZE = 4096;
+const funcs = new BoundedMap<bigint, Func>(FUNC_CACHE_SIZE);
 
 export class Module {
   readonly id: number;
@@ -118,6 +131,8 @@ export class Module {
   readonly handle: bigint;
   private readonly slots: number[];
   private readonly ranges: BigUint64Array;
+  /** The ranges as bigints: reading a BigUint64Array makes a new BigInt each time. */
+  private readonly spans: bigint[];
   /**
    * @internal An embedded table (tableSource 'embedded') is read in place in
    * the mapped image; close() swaps in a heap copy before dlclose unmaps it.
@@ -138,6 +153,7 @@ export class Module {
     this.base = img.base;
     this.handle = img.handle;
     this.ranges = img.ranges;
+    this.spans = Array.from(img.ranges);
     let lo = img.ranges[0];
     let hi = img.ranges[1];
     for (let i = 0; i < img.ranges.length; i += 2) {
@@ -175,7 +191,8 @@ export class Module {
 
   /** True when pc is inside one of this module's executable segments. */
   contains(pc: bigint): boolean {
-    for (let i = 0; i < this.ranges.length; i += 2) if (pc >= this.ranges[i] && pc < this.ranges[i + 1]) return true;
+    const s = this.spans;
+    for (let i = 0; i < s.length; i += 2) if (pc >= s[i] && pc < s[i + 1]) return true;
     return false;
   }
 
@@ -264,6 +281,7 @@ export class Module {
     const i = open.indexOf(this);
     if (i >= 0) open.splice(i, 1);
     retired.push(this);
+    funcs.deleteWhere((f) => f.module === this);
   }
 
   private checkOpen(): void {
@@ -345,39 +363,50 @@ export function modules(): Module[] {
 }
 
 function moduleOf(pc: bigint, includeClosed: boolean): Module | undefined {
-  return open.find((m) => m.contains(pc)) ?? (includeClosed ? retired.findLast((m) => m.contains(pc)) : undefined);
+  for (const m of open) if (m.contains(pc)) return m;
+  return includeClosed ? retired.findLast((m) => m.contains(pc)) : undefined;
 }
 
 /**
  * gc's runtime.FuncForPC: the pc is used as given; null outside every open
  * module. Like callersFrames, it does not name llgi_module.h's wrappers: a pc
  * inside an inlined llgi_callers/llgi_probe answers for the function that
- * called it.
+ * called it. Answers are cached per pc (FUNC_CACHE_SIZE): a cached pc gets
+ * the same frozen Func back.
  */
 export function funcForPC(pc: AddressLike): Func | null {
   const p = parseAddress(pc);
+  const hit = funcs.get(p);
+  // A closing module takes its entries along; a refused table answers nothing.
+  if (hit !== undefined && !hit.module.sym.refused) return hit;
   const m = moduleOf(p, false);
   if (!m) return null;
   const [all] = m.sym.symbolize([p]);
   if (!all.length) return null;
-  const frames = all.slice(visibleFrom(all));
-  const inner = frames[0];
+  const f = funcOf(m, all.slice(visibleFrom(all)));
+  funcs.set(p, f);
+  return f;
+}
+
+/** The Func of a pc whose visible frames are `frames`, innermost first. */
+function funcOf(m: Module, frames: Frame[]): Func {
+  const { function: name, gcFunction, entry, file, line } = frames[0];
   const inlined = frames.length > 1;
-  return {
-    name: inner.function,
-    gcName: inner.gcFunction,
-    entry: inner.entry,
-    file: inner.file,
-    line: inner.line,
+  return Object.freeze({
+    name,
+    gcName: gcFunction,
+    entry,
+    file,
+    line,
     module: m,
     fileLine(at: AddressLike) {
-      if (inlined) return { file: inner.file, line: inner.line };
+      if (inlined) return { file, line };
       const [f] = m.sym.symbolize([at]);
-      if (!f.length || f[f.length - 1].entry !== inner.entry) return { file: '?', line: 0 };
+      if (!f.length || f[f.length - 1].entry !== entry) return { file: '?', line: 0 };
       const v = f[visibleFrom(f)];
       return { file: v.file, line: v.line };
     },
-  };
+  });
 }
 
 /**
@@ -390,13 +419,31 @@ export function funcForPC(pc: AddressLike): Func | null {
  */
 export function callersFrames(pcs: Iterable<AddressLike>): LiveFrame[] {
   const chains: LiveFrame[][] = [];
+  // One lookup per run of consecutive pcs in the same module (a stack's usual shape).
+  let run: bigint[] = [];
+  let runModule: Module | undefined;
+  const flush = () => {
+    if (!runModule) return;
+    const module = runModule;
+    const make: FrameMaker<LiveFrame> = (pc, fn, file, line, entry, inlined, gcFunction, functionSource, lineSource) =>
+      ({ pc, function: fn, file, line, entry, inlined, gcFunction, functionSource, lineSource, module });
+    for (const frames of module.sym.lookup(run, true, make)) {
+      const from = visibleFrom(frames);
+      chains.push(from ? frames.slice(from) : frames);
+    }
+    run = [];
+  };
   for (const pc of pcs) {
     const p = parseAddress(pc);
     const m = moduleOf(p, true);
     if (!m) continue;
-    const [frames] = m.sym.symbolize([p], { returnAddresses: true });
-    chains.push(frames.slice(visibleFrom(frames)).map((f) => ({ ...f, module: m })));
+    if (m !== runModule) {
+      flush();
+      runModule = m;
+    }
+    run.push(p);
   }
+  flush();
   return callersFramesOf(chains);
 }
 

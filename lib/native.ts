@@ -4,12 +4,18 @@ import path from 'node:path';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
-  /** Words written to out, or -(words needed) when out is too small. */
-  frames(addrs: BigUint64Array, count: number, returnAddresses: boolean, out: Uint32Array): number;
+  /** The arrays frames() reads addresses from and writes words to (kept alive by the table), and the bias it subtracts. */
+  bind(addrs: BigUint64Array, out: Uint32Array, bias: bigint): void;
+  /** Words written to the bound out, or -(words needed) when it is too small; each address is addrs[i] - bias (mod 2^64). */
+  frames(count: number, returnAddresses: boolean): number;
   /** Function index at addr, or -1 outside the table; throws (code LLGI_TABLE_INVALID) once a table adopted at first use is refused. */
   findFunc(addr: bigint): number;
-  /** firstUse: adopted with a checksum index, validated per bucket by the first lookup in it. */
-  info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number; firstUse: boolean };
+  /**
+   * firstUse: adopted with a checksum index, validated per bucket by the first lookup in it.
+   * refused: for such a table, a view of its refusal word, nonzero once it is refused
+   * (read it, never write it); null for a table adopted whole.
+   */
+  info(): { textStart: bigint; textLen: number; nfunc: number; maxDepth: number; stringsOffset: number; firstUse: boolean; refused: Uint32Array | null };
   /** Validates every bucket of a table adopted at first use now (LLGI_TABLE_INVALID when one is bad). */
   validateAll(): void;
 }
@@ -42,7 +48,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 12;
+const ABI_VERSION = 13;
 
 export interface NativeAddon {
   abiVersion: number;
@@ -124,10 +130,14 @@ export function coded<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('LLGI_')) throw new LlgiError(code as LlgiErrorCode, (e as Error).message);
-    throw e;
+    throw asCoded(e);
   }
+}
+
+/** What coded() throws for a native error e (for hot paths that cannot afford coded's closure). */
+export function asCoded(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  return typeof code === 'string' && code.startsWith('LLGI_') ? new LlgiError(code as LlgiErrorCode, (e as Error).message) : e;
 }
 
 /**

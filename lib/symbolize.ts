@@ -9,7 +9,7 @@ import { gcName } from '../compiler/llgo/names';
 import type { BuildOptions, BuildReport } from '../compiler/table/build';
 import { ELEM_SIZE, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SYMTAB, FUNC_WRAPPER, H, SECTIONS } from '../compiler/table/format';
 import { AddressLike, parseAddress } from './address';
-import { adoptTable, coded, type NativeTable } from './native';
+import { adoptTable, asCoded, coded, type NativeTable } from './native';
 import { readCachedTable, tableCacheDir, tableCacheKey, writeCachedTable } from './table-store';
 
 /** One logical frame, gc's runtime.Frame in spirit. */
@@ -54,6 +54,27 @@ export type SymbolizerSource = 'built' | 'cache' | 'table';
 const NONE = 0xffffffff;
 const FRAME_WORDS = 6;
 
+/** What every frame of one physical function shares, read from its record once. */
+interface FuncRecord {
+  name: string;
+  gcName: string;
+  entry: bigint;
+  source: Frame['functionSource'];
+  wrapper: boolean;
+  llgoLines: boolean;
+}
+
+/**
+ * Makes one frame from its fields, in Frame's order. Frames are made by one
+ * such function per kind (Frame here, LiveFrame in live.ts), so that all of
+ * a kind have one shape: V8 keeps property access on them monomorphic.
+ */
+export type FrameMaker<F extends Frame> = (pc: bigint, fn: string, file: string, line: number, entry: bigint, inlined: boolean,
+  gcFunction: string, functionSource: Frame['functionSource'], lineSource: Frame['lineSource']) => F;
+
+const frame: FrameMaker<Frame> = (pc, fn, file, line, entry, inlined, gcFunction, functionSource, lineSource) =>
+  ({ pc, function: fn, file, line, entry, inlined, gcFunction, functionSource, lineSource });
+
 export class Symbolizer {
   readonly path: string;
   readonly buildId: string | null;
@@ -68,11 +89,13 @@ export class Symbolizer {
   private readonly native: NativeTable;
   private readonly textStart: bigint;
   private readonly stringsOffset: number;
-  private readonly names = new Map<number, string>();
-  private readonly gcNames = new Map<number, string>();
   private readonly funcsOffset: number;
-  private readonly entries = new Map<number, bigint>();
-  /** Reused for every lookup, so a lookup allocates only its Frame objects. */
+  /** The table's refusal word (first-use validation), null when adopted whole. */
+  private readonly refusedWord: Uint32Array | null;
+  /** Strings by table offset, and records by function index: made once, at most one per string and function. */
+  private readonly names = new Map<number, string>();
+  private readonly funcs: (FuncRecord | undefined)[];
+  /** Reused for every lookup (bound to the native table), so a lookup allocates only its Frame objects. */
   private scratchIn = new BigUint64Array(16);
   private scratchOut = new Uint32Array(256);
 
@@ -94,7 +117,10 @@ export class Symbolizer {
     const info = this.native.info();
     this.textStart = info.textStart;
     this.stringsOffset = info.stringsOffset;
+    this.refusedWord = info.refused;
+    this.funcs = new Array(info.nfunc);
     this.funcsOffset = table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf('funcs'));
+    this.native.bind(this.scratchIn, this.scratchOut, bias);
   }
 
   /**
@@ -142,6 +168,15 @@ export class Symbolizer {
     return this.sums !== undefined;
   }
 
+  /**
+   * Whether first-use validation has refused the table (by a lookup on any
+   * thread); every lookup throws LLGI_TABLE_INVALID from then on. Costs no
+   * call into the addon: caches of answers check it before answering.
+   */
+  get refused(): boolean {
+    return this.refusedWord !== null && this.refusedWord[0] !== 0;
+  }
+
   /** Validates every bucket now (a no-op for a table adopted whole); LLGI_TABLE_INVALID when one is bad. */
   validateAll(): void {
     coded(() => this.native.validateAll());
@@ -162,67 +197,81 @@ export class Symbolizer {
     return s;
   }
 
-  private gcName(off: number): string {
-    let s = this.gcNames.get(off);
-    if (s === undefined) {
-      s = gcName(this.str(off));
-      this.gcNames.set(off, s);
+  /** Function fi's name, entry and flags (its record was validated by the C reader before fi was returned). */
+  private func(fi: number, entryOff: number): FuncRecord {
+    let r = this.funcs[fi];
+    if (r === undefined) {
+      const rec = this.funcsOffset + fi * ELEM_SIZE.funcs;
+      const flags = this.table.readUInt32LE(rec + 32);
+      const name = this.str(this.table.readUInt32LE(rec));
+      const llgo = (flags & FUNC_LLGO_NAME) !== 0;
+      r = {
+        name,
+        gcName: llgo ? gcName(name) : name,
+        entry: this.textStart + BigInt(entryOff) + this.bias,
+        source: llgo ? 'llgo' : flags & FUNC_SYMTAB ? 'symtab' : 'dwarf',
+        wrapper: (flags & FUNC_WRAPPER) !== 0,
+        llgoLines: (flags & FUNC_LLGO_LINES) !== 0,
+      };
+      this.funcs[fi] = r;
     }
-    return s;
+    return r;
   }
 
-  private entry(off: number): bigint {
-    let e = this.entries.get(off);
-    if (e === undefined) {
-      e = this.textStart + BigInt(off) + this.bias;
-      this.entries.set(off, e);
+  /** The native lookup of the first `count` scratch addresses: words written, or -(words needed). */
+  private frames(count: number, ret: boolean): number {
+    try {
+      return this.native.frames(count, ret);
+    } catch (e) {
+      throw asCoded(e);
     }
-    return e;
   }
 
   /** Frames for each address, innermost first; [] for an address outside every function. */
   symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
+    return this.lookup(addrs, !!opts.returnAddresses, frame);
+  }
+
+  /** @internal symbolize, with frames made by `make` (live.ts adds the module). */
+  lookup<F extends Frame>(addrs: readonly AddressLike[], ret: boolean, make: FrameMaker<F>): F[][] {
     const count = addrs.length;
-    if (this.scratchIn.length < count) this.scratchIn = new BigUint64Array(count);
+    if (this.scratchIn.length < count) {
+      this.scratchIn = new BigUint64Array(count);
+      this.native.bind(this.scratchIn, this.scratchOut, this.bias);
+    }
     const pcs = this.scratchIn;
-    // BigUint64Array wraps: an address below the bias becomes one far above any text.
-    for (let i = 0; i < count; i++) pcs[i] = parseAddress(addrs[i]) - this.bias;
+    // The given addresses, as bigints: each becomes its frames' pc, without another BigInt.
+    const given: bigint[] = new Array(count);
+    for (let i = 0; i < count; i++) pcs[i] = given[i] = parseAddress(addrs[i]);
     // Only a table validated at first use can throw here (LLGI_TABLE_INVALID).
-    const ret = !!opts.returnAddresses;
-    let used = coded(() => this.native.frames(pcs, count, ret, this.scratchOut));
+    let used = this.frames(count, ret);
     if (used < 0) {
       this.scratchOut = new Uint32Array(-used);
-      used = coded(() => this.native.frames(pcs, count, ret, this.scratchOut));
+      this.native.bind(this.scratchIn, this.scratchOut, this.bias);
+      used = this.frames(count, ret);
     }
     const w = this.scratchOut;
-    const out: Frame[][] = [];
+    const out: F[][] = new Array(count);
     let k = 0;
     for (let i = 0; i < count; i++) {
       const n = w[k++];
-      const pc = (w[k++] ? pcs[i] - 1n : pcs[i]) + this.bias;
-      const frames: Frame[] = [];
-      let wrapper = false;
+      const pc = w[k++] ? given[i] - 1n : given[i];
+      // Every frame of one address shares the physical function (word 3) and its entry (word 4).
+      const fn = n ? this.func(w[k + 3], w[k + 4]) : undefined;
+      const frames: F[] = new Array(n);
       for (let j = 0; j < n; j++, k += FRAME_WORDS) {
-        const inlined = w[k + 5] === 1;
-        const flags = this.table.readUInt32LE(this.funcsOffset + w[k + 3] * ELEM_SIZE.funcs + 32);
-        if (!inlined) wrapper = (flags & FUNC_WRAPPER) !== 0;
-        const llgoName = !inlined && (flags & FUNC_LLGO_NAME) !== 0;
         const file = w[k + 1] === NONE ? '?' : this.str(w[k + 1]);
-        frames.push({
-          pc,
-          function: this.str(w[k]),
-          file,
-          line: w[k + 2],
-          entry: this.entry(w[k + 4]),
-          inlined,
-          gcFunction: llgoName ? this.gcName(w[k]) : this.str(w[k]),
-          functionSource: llgoName ? 'llgo' : inlined || !(flags & FUNC_SYMTAB) ? 'dwarf' : 'symtab',
-          // The innermost frame's line is the row's; outer frames' lines are DWARF call sites.
-          lineSource: file === '?' ? 'none' : j === 0 && (flags & FUNC_LLGO_LINES) !== 0 ? 'llgo' : 'dwarf',
-        });
+        // The innermost frame's line is the row's; outer frames' lines are DWARF call sites.
+        const lineSource = file === '?' ? 'none' : j === 0 && fn!.llgoLines ? 'llgo' : 'dwarf';
+        if (w[k + 5] === 1) {
+          const name = this.str(w[k]);
+          frames[j] = make(pc, name, file, w[k + 2], fn!.entry, true, name, 'dwarf', lineSource);
+        } else {
+          frames[j] = make(pc, fn!.name, file, w[k + 2], fn!.entry, false, fn!.gcName, fn!.source, lineSource);
+        }
       }
-      elideWrapper(frames, wrapper);
-      out.push(frames);
+      if (fn?.wrapper) elideWrapper(frames);
+      out[i] = frames;
     }
     return out;
   }
@@ -255,8 +304,16 @@ function sidecarIdentity(binary: string, option: string | false | undefined): st
   }
 }
 
-const sameChain = (a: readonly Frame[], b: readonly Frame[]) => a.length === b.length
-  && a.every((f, i) => f.function === b[i].function && f.file === b[i].file && f.line === b[i].line && f.entry === b[i].entry);
+/** Whether chain `a` is exactly b[from..]. */
+function sameTail(a: readonly Frame[], b: readonly Frame[], from: number): boolean {
+  if (a.length !== b.length - from) return false;
+  for (let i = 0; i < a.length; i++) {
+    const f = a[i];
+    const g = b[from + i];
+    if (f.function !== g.function || f.file !== g.file || f.line !== g.line || f.entry !== g.entry) return false;
+  }
+  return true;
+}
 
 /**
  * gc's CallersFrames over the frame chains of a pc list (runtime/symtab.go,
@@ -269,15 +326,20 @@ const sameChain = (a: readonly Frame[], b: readonly Frame[]) => a.length === b.l
  */
 export function callersFramesOf<F extends Frame>(chains: readonly (readonly F[])[]): F[] {
   const out: F[] = [];
-  chains.forEach((chain, i) => {
-    if (!chain.length) return;
+  let next = 0; // the next non-empty chain after chain i (chains.length: none)
+  for (let i = 0; i < chains.length; i++) {
+    const chain = chains[i];
+    if (!chain.length) continue;
     out.push(chain[0]);
-    const next = chains.slice(i + 1).find((c) => c.length);
+    if (chain.length === 1) continue;
+    if (next <= i) next = i + 1;
+    while (next < chains.length && !chains[next].length) next++;
+    const after = next < chains.length ? chains[next] : undefined;
     for (let j = 1; j < chain.length; j++) {
-      if (next && sameChain(next, chain.slice(j))) break;
+      if (after && sameTail(after, chain, j)) break;
       out.push(chain[j]);
     }
-  });
+  }
   return out;
 }
 
@@ -290,8 +352,8 @@ const SHOWN_WRAPPER_CALLEES = new Set(['runtime.gopanic', 'runtime.sigpanic', 'r
  * inlined loses its own, outermost frame, unless what it called is a panic
  * (docs/symbolization.md, "gc-built binaries").
  */
-function elideWrapper(frames: Frame[], wrapper: boolean): void {
-  if (wrapper && frames.length > 1 && !SHOWN_WRAPPER_CALLEES.has(frames[frames.length - 2].gcFunction)) frames.pop();
+function elideWrapper(frames: Frame[]): void {
+  if (frames.length > 1 && !SHOWN_WRAPPER_CALLEES.has(frames[frames.length - 2].gcFunction)) frames.pop();
 }
 
 /** One-shot: symbolize link-time addresses of `binary` (what llvm-symbolizer takes). */

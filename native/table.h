@@ -4,8 +4,8 @@
 
 #include <napi.h>
 
+#include <cstddef>
 #include <string>
-#include <vector>
 
 extern "C" {
 #include "llgi_table.h"
@@ -33,7 +33,8 @@ class Table : public Napi::ObjectWrap<Table> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Table",
-                       {InstanceMethod<&Table::Frames>("frames"),
+                       {InstanceMethod<&Table::Bind>("bind"),
+                        InstanceMethod<&Table::Frames>("frames"),
                         InstanceMethod<&Table::FindFunc>("findFunc"),
                         InstanceMethod<&Table::Info>("info"),
                         InstanceMethod<&Table::ValidateAll>("validateAll")});
@@ -55,9 +56,12 @@ class Table : public Napi::ObjectWrap<Table> {
       auto sums = info[1].As<Napi::Buffer<uint8_t>>();
       rc = llgi_table_adopt_lazy(&table_, buf.Data(), buf.Length(), sums.Data(), sums.Length(), nullptr, 0, &err);
       if (rc > 0) {
-        state_.resize((static_cast<size_t>(rc) + 7) / 8);
-        rc = llgi_table_adopt_lazy(&table_, buf.Data(), buf.Length(), sums.Data(), sums.Length(), state_.data(),
-                                   state_.size() * 8, &err);
+        // The state lives in an ArrayBuffer (8-byte aligned, never moved) so
+        // that JS can read the refusal word without a call (info().refused).
+        auto state = Napi::ArrayBuffer::New(env, (static_cast<size_t>(rc) + 7) / 8 * 8);
+        rc = llgi_table_adopt_lazy(&table_, buf.Data(), buf.Length(), sums.Data(), sums.Length(), state.Data(),
+                                   state.ByteLength(), &err);
+        if (rc == 0) state_ = Napi::Persistent(state);
       }
       if (rc == 0) sums_ = Napi::Persistent(sums.As<Napi::Object>());
     } else {
@@ -75,7 +79,11 @@ class Table : public Napi::ObjectWrap<Table> {
   const llgi_table* table() const { return adopted_ ? &table_ : nullptr; }
 
  private:
-  // info() -> {textStart: bigint, textLen, nfunc, maxDepth, stringsOffset}
+  // info() -> {textStart: bigint, textLen, nfunc, maxDepth, stringsOffset, firstUse, refused}
+  // refused: for a table adopted at first use, a Uint32Array over the
+  // refusal word (llgi_table_lazy.failed, the state's first field): nonzero
+  // once the table is refused, by any thread. JS caches of lookups read it
+  // instead of calling in. null for a table adopted whole (never refused).
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -86,6 +94,9 @@ class Table : public Napi::ObjectWrap<Table> {
     o.Set("stringsOffset", Napi::Number::New(env, static_cast<double>(
                                                       reinterpret_cast<const uint8_t*>(table_.strings) - table_.base)));
     o.Set("firstUse", Napi::Boolean::New(env, table_.units != nullptr));
+    static_assert(offsetof(llgi_table_lazy, failed) == 0, "the refusal word leads the state");
+    if (state_.IsEmpty()) o.Set("refused", env.Null());
+    else o.Set("refused", Napi::Uint32Array::New(env, 1, state_.Value(), 0));
     return o;
   }
 
@@ -115,9 +126,35 @@ class Table : public Napi::ObjectWrap<Table> {
     return info.Env().Undefined();
   }
 
-  // frames(addrs: BigUint64Array, count, returnAddresses: boolean, out: Uint32Array)
+  // bind(addrs: BigUint64Array, out: Uint32Array, bias: bigint): the arrays
+  // frames() reads and writes from now on (references keep them alive), and
+  // the bias it subtracts. Binding once keeps a lookup's call down to two
+  // plain arguments: funcForPC's single-pc lookups pay the call each time.
+  Napi::Value Bind(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array || !info[2].IsBigInt()) {
+      ThrowCoded(env, "LLGI_BAD_ADDRESS", "bind expects (BigUint64Array, Uint32Array, bigint)");
+      return env.Undefined();
+    }
+    auto addrs = info[0].As<Napi::TypedArrayOf<uint64_t>>();
+    auto out = info[1].As<Napi::Uint32Array>();
+    addrs_ref_ = Napi::Persistent(addrs.As<Napi::Object>());
+    out_ref_ = Napi::Persistent(out.As<Napi::Object>());
+    addrs_ = addrs.Data();
+    naddrs_ = addrs.ElementLength();
+    out_ = out.Data();
+    nout_ = out.ElementLength();
+    bias_ = BigIntArg(info[2]);
+    return env.Undefined();
+  }
+
+  // frames(count, returnAddresses: boolean) over the bound arrays
   //   -> words written, or -(words needed) when `out` is too small.
-  // The caller owns and reuses both arrays, so a lookup allocates nothing.
+  // Each address is addrs[i] - bias (mod 2^64: one below the bias lands far
+  // above any text), so runtime pcs go in as they are. The caller owns and
+  // reuses both arrays, so a lookup allocates nothing.
   // With returnAddresses, each address above its function's entry is looked
   // up at addr-1 (gc's CallersFrames rule). For each address: a frame count
   // n, how much was subtracted (0 or 1), then n records of kFrameWords words:
@@ -127,27 +164,24 @@ class Table : public Napi::ObjectWrap<Table> {
   static constexpr int kMaxFrames = 64;
   Napi::Value Frames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 4 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array || !info[3].IsTypedArray() ||
-        info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects (BigUint64Array, count, boolean, Uint32Array)");
+    if (!addrs_ || info.Length() < 2 || !info[0].IsNumber()) {
+      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects (count, boolean) after bind");
       return env.Undefined();
     }
-    auto addrs = info[0].As<Napi::TypedArrayOf<uint64_t>>();
-    size_t n = info[1].As<Napi::Number>().Uint32Value();
-    if (n > addrs.ElementLength()) n = addrs.ElementLength();
-    bool ret = info[2].ToBoolean().Value();
-    auto out = info[3].As<Napi::Uint32Array>();
+    size_t n = info[0].As<Napi::Number>().Uint32Value();
+    if (n > naddrs_) n = naddrs_;
+    bool ret = info[1].ToBoolean().Value();
+    uint64_t bias = bias_;
     uint32_t depth = table_.max_depth < kMaxFrames ? table_.max_depth : kMaxFrames;
     // Worst case: every address expands to the deepest inline chain.
     size_t need = n * (2 + depth * kFrameWords);
-    if (out.ElementLength() < need) return Napi::Number::New(env, -static_cast<double>(need));
-    uint32_t* w = out.Data();
+    if (nout_ < need) return Napi::Number::New(env, -static_cast<double>(need));
+    uint32_t* w = out_;
     size_t used = 0;
     llgi_frame frames[kMaxFrames];
-    const uint64_t* a = addrs.Data();
+    const uint64_t* a = addrs_;
     for (size_t i = 0; i < n; i++) {
-      uint64_t pc = a[i];
+      uint64_t pc = a[i] - bias;
       uint32_t back = 0;
       if (ret) {
         int64_t fi = llgi_table_findfunc(&table_, pc);
@@ -175,7 +209,15 @@ class Table : public Napi::ObjectWrap<Table> {
   llgi_table table_{};
   Napi::ObjectReference buffer_;
   Napi::ObjectReference sums_;
-  std::vector<uint64_t> state_;  // first-use validation states (8-byte aligned)
+  Napi::Reference<Napi::ArrayBuffer> state_;  // first-use validation states (empty when adopted whole)
+  // What bind() gave frames(): the arrays (kept alive by the references) and the bias.
+  Napi::ObjectReference addrs_ref_;
+  Napi::ObjectReference out_ref_;
+  const uint64_t* addrs_ = nullptr;
+  size_t naddrs_ = 0;
+  uint32_t* out_ = nullptr;
+  size_t nout_ = 0;
+  uint64_t bias_ = 0;
   bool adopted_ = false;
 };
 

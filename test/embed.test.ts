@@ -67,6 +67,26 @@ function findFunc(table: Buffer, addr: bigint): number {
   return new (native().Table)(Buffer.from(table)).findFunc(addr);
 }
 
+/**
+ * A copy of the postlinked `so` whose embedded table has the first line of
+ * the function at link-time `addr` changed by one (a row past the first
+ * chunk, so only first-use validation can meet it).
+ */
+function damageFirstRow(t: import('ava').ExecutionContext, so: string, res: ReturnType<typeof postlink>, addr: bigint): string {
+  const d = fs.readFileSync(so);
+  const table = d.subarray(res.reservation.offset, res.reservation.offset + res.tableBytes);
+  const sec = (s: (typeof SECTIONS)[number]) => table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf(s));
+  const fi = findFunc(table, addr);
+  t.true(fi > 0);
+  const rowStart = table.readUInt32LE(sec('funcs') + fi * ELEM_SIZE.funcs + 16);
+  const at = sec('rows') + rowStart * ELEM_SIZE.rows + 8;
+  t.true(at >= SUMS_CHUNK, 'past the first chunk (checked at load)');
+  const bad = copy(so, 'bad.so');
+  d[res.reservation.offset + at] ^= 1;
+  fs.writeFileSync(bad, d);
+  return bad;
+}
+
 /** funcForPC and callersFrames of `m` at link-time addresses, with runtime addresses made relative. */
 function answers(m: Module, addrs: number[]) {
   const rel = (f: LiveFrame) => ({ ...view(f), pc: f.pc - m.base, entry: f.entry - m.base, module: f.module === m });
@@ -339,21 +359,10 @@ for (const cc of COMPILERS) {
       m.close();
     }
     // The first line of f_199 changed by one: without checksums a silent wrong answer.
-    const d = fs.readFileSync(so);
-    const table = d.subarray(res.reservation.offset, res.reservation.offset + res.tableBytes);
-    const sec = (s: (typeof SECTIONS)[number]) => table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf(s));
-    const fi = findFunc(table, entries[199]);
-    t.true(fi > 0);
-    const rowStart = table.readUInt32LE(sec('funcs') + fi * ELEM_SIZE.funcs + 16);
-    const at = sec('rows') + rowStart * ELEM_SIZE.rows + 8;
-    t.true(at >= SUMS_CHUNK, 'past the first chunk (checked at load)');
     const before = modules().map((m) => m.path);
     t.throws(() => load(so, { validate: 'lazy' as never }), { code: 'LLGI_BAD_ARGUMENT', message: /'first-use' or 'load'/ });
     t.deepEqual(modules().map((m) => m.path), before, 'a bad option loads nothing');
-    const bad = copy(so, 'bad.so');
-    const b = Buffer.from(d);
-    b[res.reservation.offset + at] ^= 1;
-    fs.writeFileSync(bad, b);
+    const bad = damageFirstRow(t, so, res, entries[199]);
     expectError(t, () => load(bad, { validate: 'load' }), 'LLGI_TABLE_INVALID', "validate 'load'");
     t.deepEqual(modules().map((m) => m.path), before, 'nothing registered');
     const m = load(bad);
@@ -365,7 +374,7 @@ for (const cc of COMPILERS) {
     m.close();
     // A chunk sum damaged in the index: its page of sums fails at first use.
     const badSum = copy(so, 'badsum.so');
-    const b2 = Buffer.from(d);
+    const b2 = fs.readFileSync(so);
     const xAt = res.reservation.offset + Math.ceil(res.tableBytes / 8) * 8;
     b2[xAt + res.sumsBytes - 2] ^= 1; // the last chunk's sum (one page: the page sum covers it)
     fs.writeFileSync(badSum, b2);
@@ -378,6 +387,22 @@ for (const cc of COMPILERS) {
     const ok = load(copy(so));
     t.deepEqual(answers(ok, addrs), want);
     ok.close();
+  });
+
+  testWith([ccTool(cc)], `${cc}: a table refused at first use refuses the pcs funcForPC cached before, too`, (t) => {
+    const so = copy(reservedMany(cc, 1000, 4 * RESERVE));
+    const res = postlink(so);
+    const entry = (name: string) => BigInt(ElfFile.open(so).symbols().find((x) => x.name === name)!.value);
+    // The damage in the middle of the rows: far from f_0's rows and from the records and strings its bucket checks.
+    const [first, damaged] = [entry('f_0'), entry('f_500')];
+    t.true(damaged - first >= 4096n, 'f_0 and f_500 are in different buckets');
+    const m = load(damageFirstRow(t, so, res, damaged));
+    const f = funcForPC(first + m.base);
+    t.is(f?.name, 'f_0', 'a bucket without damage answers');
+    t.is(funcForPC(first + m.base), f, 'and its answer is cached');
+    expectError(t, () => funcForPC(damaged + m.base), 'LLGI_TABLE_INVALID', 'the lookup in the damaged bucket');
+    expectError(t, () => funcForPC(first + m.base), 'LLGI_TABLE_INVALID', 'refused for good: the cached pc too');
+    m.close();
   });
 
   testWith([ccTool(cc)], `${cc}: a damaged checksum index or header is refused at load (LLGI_TABLE_INVALID), also under validation at first use`, (t) => {

@@ -77,6 +77,32 @@ int main(void) {
   CHECK(refused == (int)size);
   free(copy);
 
+  /* Rows spread unevenly over one function (most in its first bytes, a few
+   * near its end): the row search, which starts where an address falls
+   * proportionally, must still find each address's row. The expected line
+   * comes from a linear scan of the rows written. */
+  {
+    enum { CLUSTER = 60, NROWS = CLUSTER + 3 };
+    llgi_wrow skew[NROWS];
+    for (int i = 0; i < CLUSTER; i++) skew[i] = (llgi_wrow){0x1000 + 2 * i, root, a_c, 100 + i};
+    skew[CLUSTER] = (llgi_wrow){0x1f00, root, b_c, 500};
+    skew[CLUSTER + 1] = (llgi_wrow){0x1f80, root, b_c, 501};
+    skew[CLUSTER + 2] = (llgi_wrow){0x1ff0, root, b_c, 502};
+    const llgi_wfunc one = {0x1000, 0x1000, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "skewed", 0, NROWS};
+    uint8_t *sbuf;
+    size_t ssize;
+    CHECK(llgi_table_write(0x1000, 0x2000, &one, 1, skew, NROWS, &sbuf, &ssize) == 0);
+    llgi_table st;
+    CHECK(llgi_table_adopt(&st, sbuf, ssize, &err) == 0);
+    for (uint64_t a = 0x1000; a < 0x2000; a++) {
+      uint32_t want = 0;
+      for (int i = 0; i < NROWS && skew[i].addr <= a; i++) want = skew[i].line;
+      CHECK(llgi_table_line(&st, 0, a, &file, &line) == 1 && line == want);
+      CHECK(llgi_table_frames(&st, a, f, 4) == 1 && f[0].line == want);
+    }
+    free(sbuf);
+  }
+
   /* The registry. */
   int slot = llgi_registry_add(0x7000, 0x8000, 0x6000, &t, 7);
   CHECK(slot >= 0);
