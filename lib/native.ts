@@ -8,6 +8,8 @@ export interface NativeTable {
   bind(addrs: BigUint64Array, out: Uint32Array, bias: bigint): void;
   /** Words written to the bound out, or -(words needed) when it is too small; each address is addrs[i] - bias (mod 2^64). */
   frames(count: number, returnAddresses: boolean): number;
+  /** The bound addresses' answers in gc's layout, each ended by an empty line (runtime/include/llgi_frametext.h). */
+  text(count: number, returnAddresses: boolean): Buffer;
   /** Function index at addr, or -1 outside the table; throws (code LLGI_TABLE_INVALID) once a table adopted at first use is refused. */
   findFunc(addr: bigint): number;
   /**
@@ -48,7 +50,7 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 13;
+const ABI_VERSION = 14;
 
 export interface NativeAddon {
   abiVersion: number;

@@ -4,7 +4,6 @@
 // (docs/table-cache.md). Files only; adopting a table is the caller's job,
 // and the C reader validates a cached table like any other.
 
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +39,9 @@ export function tableCacheDir(option?: string | false): string | null {
  * sidecar) hashed.
  */
 export function tableCacheKey(dir: string, buildId: string, size: number, extra = ''): string {
-  const x = extra ? `.${createHash('sha256').update(extra).digest('hex').slice(0, 12)}` : '';
+  // node:crypto only when there is something to hash: loading it costs a cache hit a millisecond.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const x = extra ? `.${(require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(extra).digest('hex').slice(0, 12)}` : '';
   return path.join(dir, `${buildId}-${size}${x}.v${VERSION}.r${BUILDER_REVISION}.llgi`);
 }
 

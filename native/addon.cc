@@ -23,7 +23,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 13;
+constexpr int kAbiVersion = 14;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));

@@ -8,6 +8,7 @@
 #include <string>
 
 extern "C" {
+#include "llgi_frametext.h"
 #include "llgi_table.h"
 }
 
@@ -35,6 +36,7 @@ class Table : public Napi::ObjectWrap<Table> {
     return DefineClass(env, "Table",
                        {InstanceMethod<&Table::Bind>("bind"),
                         InstanceMethod<&Table::Frames>("frames"),
+                        InstanceMethod<&Table::Text>("text"),
                         InstanceMethod<&Table::FindFunc>("findFunc"),
                         InstanceMethod<&Table::Info>("info"),
                         InstanceMethod<&Table::ValidateAll>("validateAll")});
@@ -156,22 +158,19 @@ class Table : public Napi::ObjectWrap<Table> {
   // above any text), so runtime pcs go in as they are. The caller owns and
   // reuses both arrays, so a lookup allocates nothing.
   // With returnAddresses, each address above its function's entry is looked
-  // up at addr-1 (gc's CallersFrames rule). For each address: a frame count
-  // n, how much was subtracted (0 or 1), then n records of kFrameWords words:
+  // up at addr-1 (gc's CallersFrames rule). Frames are gc's: a wrapper's own
+  // frame above the function it wraps is left out (llgi_frametext.h). For
+  // each address: a frame count n, how much was subtracted (0 or 1), then n
+  // records of kFrameWords words:
   //   name (string offset), file (string offset or 0xffffffff), line,
   //   function index, entry offset (from textStart), inlined (0/1).
   static constexpr int kFrameWords = 6;
   static constexpr int kMaxFrames = 64;
   Napi::Value Frames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!addrs_ || info.Length() < 2 || !info[0].IsNumber()) {
-      ThrowCoded(env, "LLGI_BAD_ADDRESS", "frames expects (count, boolean) after bind");
-      return env.Undefined();
-    }
-    size_t n = info[0].As<Napi::Number>().Uint32Value();
-    if (n > naddrs_) n = naddrs_;
-    bool ret = info[1].ToBoolean().Value();
-    uint64_t bias = bias_;
+    size_t n;
+    bool ret;
+    if (!BoundArgs(info, "frames", &n, &ret)) return env.Undefined();
     uint32_t depth = table_.max_depth < kMaxFrames ? table_.max_depth : kMaxFrames;
     // Worst case: every address expands to the deepest inline chain.
     size_t need = n * (2 + depth * kFrameWords);
@@ -179,18 +178,10 @@ class Table : public Napi::ObjectWrap<Table> {
     uint32_t* w = out_;
     size_t used = 0;
     llgi_frame frames[kMaxFrames];
-    const uint64_t* a = addrs_;
     for (size_t i = 0; i < n; i++) {
-      uint64_t pc = a[i] - bias;
-      uint32_t back = 0;
-      if (ret) {
-        int64_t fi = llgi_table_findfunc(&table_, pc);
-        if (fi == LLGI_TABLE_REFUSED) return Refused(env);
-        if (fi >= 0 && pc > llgi_table_entry(&table_, static_cast<uint32_t>(fi))) back = 1;
-      }
-      int k = llgi_table_frames(&table_, pc - back, frames, kMaxFrames);
+      uint32_t back;
+      int k = FramesAt(i, ret, frames, &back);
       if (k < 0) return Refused(env);
-      if (k > kMaxFrames) k = kMaxFrames;  // deeper inline chains are cut (innermost kept)
       w[used++] = static_cast<uint32_t>(k);
       w[used++] = back;
       for (int j = 0; j < k; j++) {
@@ -204,6 +195,64 @@ class Table : public Napi::ObjectWrap<Table> {
       }
     }
     return Napi::Number::New(env, static_cast<double>(used));
+  }
+
+  // text(count, returnAddresses: boolean) over the bound addresses -> a
+  // Buffer of their answers in gc's layout (llgi_frames_text), each followed
+  // by an empty line: what `llgo-introspect symbolize` prints, made without
+  // a JavaScript object per frame. Same addresses and frames as frames().
+  Napi::Value Text(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t n;
+    bool ret;
+    if (!BoundArgs(info, "text", &n, &ret)) return env.Undefined();
+    auto* text = new std::string();
+    text->resize(n * 96 + 64);
+    size_t len = 0;
+    llgi_frame frames[kMaxFrames];
+    for (size_t i = 0; i < n; i++) {
+      uint32_t back;
+      int k = FramesAt(i, ret, frames, &back);
+      if (k < 0) {
+        delete text;
+        return Refused(env);
+      }
+      // One byte kept back for the empty line that ends the answer.
+      for (size_t before = len;;) {
+        size_t need = llgi_frames_text(frames, k, text->data(), &len, text->size() - 1);
+        if (len != before) break;
+        text->resize(2 * text->size() + need + 1);
+      }
+      (*text)[len++] = '\n';
+    }
+    return Napi::Buffer<char>::New(env, text->data(), len, [](Napi::Env, char*, std::string* s) { delete s; }, text);
+  }
+
+  // The count and flag of frames() and text(), after bind().
+  bool BoundArgs(const Napi::CallbackInfo& info, const char* what, size_t* n, bool* ret) {
+    if (!addrs_ || info.Length() < 2 || !info[0].IsNumber()) {
+      ThrowCoded(info.Env(), "LLGI_BAD_ADDRESS", (std::string(what) + " expects (count, boolean) after bind").c_str());
+      return false;
+    }
+    *n = info[0].As<Napi::Number>().Uint32Value();
+    if (*n > naddrs_) *n = naddrs_;
+    *ret = info[1].ToBoolean().Value();
+    return true;
+  }
+
+  // gc's frames of bound address i (see frames()); -1 when the table is refused.
+  int FramesAt(size_t i, bool ret, llgi_frame* frames, uint32_t* back) {
+    uint64_t pc = addrs_[i] - bias_;
+    *back = 0;
+    if (ret) {
+      int64_t fi = llgi_table_findfunc(&table_, pc);
+      if (fi == LLGI_TABLE_REFUSED) return -1;
+      if (fi >= 0 && pc > llgi_table_entry(&table_, static_cast<uint32_t>(fi))) *back = 1;
+    }
+    int k = llgi_table_frames(&table_, pc - *back, frames, kMaxFrames);
+    if (k < 0) return -1;
+    if (k > kMaxFrames) k = kMaxFrames;  // deeper inline chains are cut (innermost kept)
+    return llgi_frames_elide_wrapper(&table_, frames, k);
   }
 
   llgi_table table_{};

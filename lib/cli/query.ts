@@ -26,7 +26,11 @@ export interface Query {
 
 const GAP = /^[ \t]+/;
 
+/** The line most inputs are: a bare 0x address of at most 64 bits, with the binary given. */
+const BARE_HEX = /^0[xX][0-9a-fA-F]{1,16}$/;
+
 export function parseQuery(input: string, obj?: string): Query {
+  if (obj !== undefined && BARE_HEX.test(input)) return { module: obj, address: input, value: BigInt(input) };
   let rest = input.replace(GAP, '');
   const word = (): string => {
     const w = /^[^ \t]*/.exec(rest)![0];

@@ -72,10 +72,42 @@ function answerAll(queries: Query[], tables: Tables, returnAddresses: boolean): 
   return answers;
 }
 
-/** gc's layout, "?" and "?:0" for no frames; the empty line ends the answer. */
-function answerText(a: Answer, gcNames: boolean): string {
-  const frames = gcNames ? a.frames.map((f) => ({ ...f, function: f.gcFunction })) : a.frames;
-  return `${frames.length ? formatFrames(frames) : '?\n\t?:0\n'}\n`;
+/** The answer to an input with no frames or no address: gc's layout for nothing, then the empty line that ends it. */
+const UNKNOWN = '?\n\t?:0\n\n';
+
+/** gc's layout, with gc's names (--gc-names), each answer ended by an empty line. */
+function answerGcText(a: Answer): string {
+  return a.frames.length ? `${formatFrames(a.frames.map((f) => ({ ...f, function: f.gcFunction })))}\n` : UNKNOWN;
+}
+
+/**
+ * The text answers to a batch of queries, in input order: each run of
+ * consecutive queries of one module answered by one call into C
+ * (Symbolizer.symbolizeText), UNKNOWN for the others. Bad queries and
+ * modules that cannot be opened leave their error in `errors`.
+ */
+function answerText(queries: Query[], tables: Tables, returnAddresses: boolean): { out: (Buffer | string)[]; errors: (LlgiError | undefined)[] } {
+  const out: (Buffer | string)[] = [];
+  const errors = queries.map((q) => q.error);
+  for (let i = 0; i < queries.length;) {
+    const { module, value } = queries[i];
+    let j = i + 1;
+    if (value === null) {
+      out.push(UNKNOWN);
+      i = j;
+      continue;
+    }
+    while (j < queries.length && queries[j].value !== null && queries[j].module === module) j++;
+    try {
+      out.push(tables.get(module).symbolizeText(queries.slice(i, j).map((q) => q.value!), { returnAddresses }));
+    } catch (e) {
+      if (!isLlgiError(e)) throw e;
+      for (let k = i; k < j; k++) errors[k] = e;
+      out.push(UNKNOWN.repeat(j - i));
+    }
+    i = j;
+  }
+  return { out, errors };
 }
 
 function answerJson(a: Answer) {
@@ -111,28 +143,35 @@ export async function symbolizeCommand(argv: string[]): Promise<number> {
   if (obj !== undefined) tables.get(obj);
   const ret = !!values['return-addresses'];
   let bad = 0;
-  /** Answers inputs; an error line on stderr for each bad one (where: its position). */
-  const run = (inputs: string[], where: (i: number) => string): Answer[] => {
-    const answers = answerAll(inputs.map((input) => parseQuery(input, obj)), tables, ret);
-    answers.forEach((a, i) => {
-      if (!a.error) return;
-      bad++;
-      process.stderr.write(`llgo-introspect: ${where(i)}${a.error.message} [${a.error.code}]\n`);
-    });
-    return answers;
+  /** An error line on stderr for each bad input (where: its position). */
+  const report = (errors: (LlgiError | undefined)[], where: (i: number) => string) => errors.forEach((e, i) => {
+    if (!e) return;
+    bad++;
+    process.stderr.write(`llgo-introspect: ${where(i)}${e.message} [${e.code}]\n`);
+  });
+  /** The output for a batch of inputs: gc's layout made in C, or JSON and gc's names from frame objects. */
+  const answer = (inputs: string[], where: (i: number) => string, jsonLines: boolean): (Buffer | string)[] => {
+    const queries = inputs.map((input) => parseQuery(input, obj));
+    if (!values.json && !values['gc-names']) {
+      const { out, errors } = answerText(queries, tables, ret);
+      report(errors, where);
+      return out;
+    }
+    const answers = answerAll(queries, tables, ret);
+    report(answers.map((a) => a.error), where);
+    if (!values.json) return answers.map(answerGcText);
+    return jsonLines ? answers.map((a) => JSON.stringify(answerJson(a)) + '\n') : [JSON.stringify(answers.map(answerJson), null, 2) + '\n'];
   };
-  const text = (a: Answer) => answerText(a, !!values['gc-names']);
+  const write = (out: (Buffer | string)[]) => process.stdout.write(out.length === 1 ? out[0] : Buffer.concat(out.map((o) => (typeof o === 'string' ? Buffer.from(o) : o))));
 
   if (words.length) {
-    const answers = run(words, () => '');
-    if (values.json) process.stdout.write(JSON.stringify(answers.map(answerJson), null, 2) + '\n');
-    else process.stdout.write(answers.map(text).join(''));
+    write(answer(words, () => '', false));
   } else {
     let read = 0;
     await eachLines(process.stdin, (lines) => {
-      const answers = run(lines, (i) => `line ${read + i + 1}: `);
+      const out = answer(lines, (i) => `line ${read + i + 1}: `, true);
       read += lines.length;
-      process.stdout.write(answers.map((a) => (values.json ? JSON.stringify(answerJson(a)) + '\n' : text(a))).join(''));
+      write(out);
     });
   }
   return bad ? 1 : 0;

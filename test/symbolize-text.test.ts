@@ -1,0 +1,58 @@
+// Symbolizer.symbolizeText, the C-made text answers the CLI prints: at every
+// text byte they are symbolize()'s frames in gc's layout (formatFrames, "?" for
+// none) ended by an empty line, wrappers of gc binaries elided alike, also as
+// return addresses; and the CLI's stdin answers are exactly these bytes.
+
+import type { ExecutionContext } from 'ava';
+import path from 'node:path';
+import { ElfFile } from '../compiler/elf';
+import { FUNC_WRAPPER, ELEM_SIZE, H, SECTIONS } from '../compiler/table/format';
+import { findGo, goBuild } from '../compiler/toolchain/gc';
+import { Symbolizer, formatFrames } from '../lib/symbolize';
+import { runCli } from './helpers/cli';
+import { symFixture } from './helpers/fixtures';
+import { testWith } from './helpers/tools';
+
+/** Every `step`-th byte of the executable sections, and one address past them. */
+function textBytes(bin: string, step: number): number[] {
+  const out: number[] = [];
+  for (const s of ElfFile.open(bin).executableRanges()) for (let a = s.start; a < s.end; a += step) out.push(a);
+  return out;
+}
+
+function sameAsFrames(t: ExecutionContext, sym: Symbolizer, addrs: number[], returnAddresses: boolean): void {
+  const want = sym.symbolize(addrs, { returnAddresses }).map((fr) => `${fr.length ? formatFrames(fr) : '?\n\t?:0\n'}\n`).join('');
+  t.is(sym.symbolizeText(addrs, { returnAddresses }).toString('utf8'), want);
+}
+
+for (const c of ['gcc', 'clang'] as const) {
+  testWith([c], `${c}: the text answers at every text byte are symbolize()'s frames in gc's layout, also as return addresses`, (t) => {
+    const bin = symFixture(c);
+    const sym = Symbolizer.open(bin, { cacheDir: false });
+    const addrs = [...textBytes(bin, 1), 0, 0xffffffff];
+    t.true(addrs.length > 1000);
+    sameAsFrames(t, sym, addrs, false);
+    sameAsFrames(t, sym, addrs, true);
+    const cli = runCli(['symbolize', '--obj', bin], addrs.map((a) => `0x${a.toString(16)}`).join('\n') + '\n');
+    t.is(cli.status, 0, cli.stderr);
+    t.is(cli.stdout, sym.symbolizeText(addrs).toString('utf8'), 'the CLI prints exactly these bytes');
+  });
+}
+
+testWith(['go'], 'a gc binary: the text answers elide gc\'s wrappers as symbolize() does, at every 3rd text byte', (t) => {
+  const bin = goBuild(findGo()!, { module: path.join(__dirname, 'fixtures', 'gc', 'inline'), pkg: '.', name: 'inline' });
+  const sym = Symbolizer.open(bin, { cacheDir: false });
+  const funcs = sym.table.readUInt32LE(H.sections + 8 * SECTIONS.indexOf('funcs'));
+  let wrappers = 0;
+  for (let i = 0; i < sym.nativeTable.info().nfunc; i++) if (sym.table.readUInt32LE(funcs + i * ELEM_SIZE.funcs + 32) & FUNC_WRAPPER) wrappers++;
+  t.true(wrappers > 0, 'the binary has wrappers to elide');
+  const addrs = textBytes(bin, 3);
+  sameAsFrames(t, sym, addrs, false);
+  sameAsFrames(t, sym, addrs, true);
+});
+
+testWith(['gcc'], 'no addresses: an empty Buffer; a malformed one: LLGI_BAD_ADDRESS', (t) => {
+  const sym = Symbolizer.open(symFixture('gcc'), { cacheDir: false });
+  t.is(sym.symbolizeText([]).length, 0);
+  t.throws(() => sym.symbolizeText(['0xnope']), { code: 'LLGI_BAD_ADDRESS' });
+});
