@@ -214,8 +214,10 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
 
   // Lines and inlined calls, each answered by the unit that owns the address.
   const regions = unitRegions(units, aranges);
-  let lineIv: Interval<LineValue>[] = [];
-  let paintIv: Interval<Subroutine>[] = [];
+  // Each unit's intervals, joined once at the end: concatenating per unit copied
+  // the growing list again for every unit, quadratic in the unit count.
+  const lineParts: Interval<LineValue>[][] = [];
+  const paintParts: Interval<Subroutine>[][] = [];
   const parents = new Map<Subroutine, Subroutine | null>();
   const unitOfDie = new Map<Subroutine, Unit>();
   let step = units.length;
@@ -223,11 +225,13 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
     opts.onProgress?.(++step, 2 * units.length);
     const reg = regions.get(u);
     if (!reg) continue;
-    if (u.lines) lineIv = lineIv.concat(clip(lineIntervals(u.lines), reg));
+    if (u.lines) lineParts.push(clip(lineIntervals(u.lines), reg));
     const painted = paintUnit(u.cu.subroutines, parents);
     for (const iv of painted) unitOfDie.set(iv.value, u);
-    paintIv = paintIv.concat(clip(painted, reg));
+    paintParts.push(clip(painted, reg));
   }
+  const lineIv = lineParts.flat();
+  const paintIv = paintParts.flat();
   lineIv.sort((a, b) => a.lo - b.lo);
   paintIv.sort((a, b) => a.lo - b.lo);
 
