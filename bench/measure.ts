@@ -44,13 +44,28 @@ export function fmt(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms.toFixed(ms >= 10 ? 1 : 2);
 }
 
-/** One run of a command under GNU time: wall ms (ours, hrtime), peak RSS (KiB), stdout. */
+/**
+ * One run of a command under GNU time: wall ms, peak RSS (KiB) and its output.
+ * Input comes from a file and output goes to one, as with `< in > out`: a pipe
+ * read by this process would charge tools that write line by line for our
+ * reading.
+ */
 export function timedRun(cmd: string, args: string[], input: string, env?: NodeJS.ProcessEnv): { ms: number; rssKiB: number; stdout: string } {
-  const out = path.join(os.tmpdir(), `llgi-time-${process.pid}.txt`);
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, cmd, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30, env: env && { ...process.env, ...env } });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
-  const rssKiB = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
-  return { ms, rssKiB, stdout: r.stdout };
+  const base = path.join(os.tmpdir(), `llgi-time-${process.pid}`);
+  fs.writeFileSync(`${base}.in`, input);
+  const fin = fs.openSync(`${base}.in`, 'r');
+  const fout = fs.openSync(`${base}.out`, 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', `${base}.rss`, cmd, ...args], {
+      stdio: [fin, fout, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30, env: env && { ...process.env, ...env },
+    });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
+    const rssKiB = Number(fs.readFileSync(`${base}.rss`, 'utf8').trim().split('\n').pop());
+    return { ms, rssKiB, stdout: fs.readFileSync(`${base}.out`, 'utf8') };
+  } finally {
+    fs.closeSync(fin);
+    fs.closeSync(fout);
+  }
 }
