@@ -42,6 +42,8 @@ testWith(['cmake', 'gcc'], 'cmake-js builds the addon from CMakeLists.txt; the w
   t.timeout(SUITE_MS + 300_000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-cmake-'));
   t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  // Readable by all, as an installed addon is: the suite loads it in children that run as another user too.
+  fs.chmodSync(out, 0o755);
   const b = run(process.execPath, [path.join(ROOT, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'compile', '--out', out]);
   t.is(b.status, 0, b.out.slice(-3000));
   const addon = path.join(out, 'Release', 'llgi.node');
