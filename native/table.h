@@ -206,26 +206,23 @@ class Table : public Napi::ObjectWrap<Table> {
     size_t n;
     bool ret;
     if (!BoundArgs(info, "text", &n, &ret)) return env.Undefined();
-    auto* text = new std::string();
-    text->resize(n * 96 + 64);
+    std::string text(n * 96 + 64, '\0');
     size_t len = 0;
     llgi_frame frames[kMaxFrames];
     for (size_t i = 0; i < n; i++) {
       uint32_t back;
       int k = FramesAt(i, ret, frames, &back);
-      if (k < 0) {
-        delete text;
-        return Refused(env);
-      }
+      if (k < 0) return Refused(env);
       // One byte kept back for the empty line that ends the answer.
       for (size_t before = len;;) {
-        size_t need = llgi_frames_text(frames, k, text->data(), &len, text->size() - 1);
+        size_t need = llgi_frames_text(frames, k, text.data(), &len, text.size() - 1);
         if (len != before) break;
-        text->resize(2 * text->size() + need + 1);
+        text.resize(2 * text.size() + need + 1);
       }
-      (*text)[len++] = '\n';
+      text[len++] = '\n';
     }
-    return Napi::Buffer<char>::New(env, text->data(), len, [](Napi::Env, char*, std::string* s) { delete s; }, text);
+    // Copied out: a Buffer over our own memory would be refused where external buffers are not allowed.
+    return Napi::Buffer<char>::Copy(env, text.data(), len);
   }
 
   // The count and flag of frames() and text(), after bind().
