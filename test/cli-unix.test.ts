@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { findGo, goBuild } from '../compiler/toolchain/gc';
-import { CLI, Coprocess, exited, runCli, spawnCli } from './helpers/cli';
+import { CLI, Coprocess, intoClosedPipe, runCli } from './helpers/cli';
 import { symFixture } from './helpers/fixtures';
 import { llvmSymbolizeLines, type OracleFrame } from './helpers/oracle';
 import { testWith } from './helpers/tools';
@@ -36,16 +36,6 @@ function tmpDir(): string {
 }
 
 // ---- a closed pipe ----
-
-/** Runs the CLI with stdout a pipe whose reader is gone before it writes a byte. */
-async function intoClosedPipe(args: string[], input = '') {
-  const child = spawnCli(args);
-  child.stdout.destroy();
-  const done = exited(child);
-  child.stdin.on('error', () => {}); // the child may be gone before it reads
-  child.stdin.end(input);
-  return done;
-}
 
 testWith(['gcc'], 'every command writing stdout ends quietly with status 0 when its reader is gone (EPIPE)', async (t) => {
   const so = symFixture('gcc');

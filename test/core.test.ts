@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { ElfFile } from '../compiler/elf';
 import { LlgiError } from '../compiler/errors';
 import { symbolizeCore, type SymbolizedCore } from '../lib/index';
-import { runCli } from './helpers/cli';
+import { intoClosedPipe, runCli } from './helpers/cli';
 import { dumpCrashCore, moduleLines, type DumpedCore } from './helpers/crash';
 import { REQUIRE_ALL, testWith, tools } from './helpers/tools';
 
@@ -28,7 +28,7 @@ function corePattern(): string | null {
 }
 
 /** A test that needs core dumps into the crashing process's directory (core_pattern without a pipe or a directory). */
-function testWithCores(title: string, fn: (t: ExecutionContext) => void) {
+function testWithCores(title: string, fn: (t: ExecutionContext) => void | Promise<void>) {
   if (corePattern()) testWith(['gcc', 'euStack'], title, fn);
   else if (REQUIRE_ALL) test(title, (t) => t.fail(`core dumps do not go to the process's directory (core_pattern ${JSON.stringify(fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim())}) and LLGI_REQUIRE_ALL=1`));
   else test.skip(`${title} [needs core_pattern writing to the process's directory]`, fn);
@@ -59,7 +59,7 @@ function euStack(core: string): Map<number, bigint[]> {
   return out;
 }
 
-testWithCores("symbolizeCore of the crash's core: the frames the handler printed in the same process, the threads and pcs eu-stack reads", (t) => {
+testWithCores("symbolizeCore of the crash's core: the frames the handler printed in the same process, the threads and pcs eu-stack reads", async (t) => {
   const d = nullCore();
   const sc: SymbolizedCore = symbolizeCore(d.core);
   t.deepEqual(sc.warnings, []);
@@ -90,6 +90,8 @@ testWithCores("symbolizeCore of the crash's core: the frames the handler printed
   t.is(cli.stdout, sc.text);
   const json = JSON.parse(runCli(['core', d.core, '--json']).stdout);
   t.is(json.threads[0].frames[0].frames[0].function, 'crash_leaf');
+  // Into a closed pipe (| head): quietly, status 0, as every command.
+  for (const args of [['core', d.core], ['core', d.core, '--json']]) t.deepEqual(await intoClosedPipe(args), { status: 0, stderr: '' }, args.join(' '));
 });
 
 testWithCores('a truncated core still prints: registers and code from the files, memory cut off marked; damaged or foreign input is a typed error', (t) => {

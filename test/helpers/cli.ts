@@ -20,6 +20,16 @@ export function spawnCli(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT });
 }
 
+/** Runs the CLI with stdout a pipe whose reader is gone before it writes a byte (EPIPE on its first write). */
+export async function intoClosedPipe(args: string[], input = ''): Promise<{ status: number | null; stderr: string }> {
+  const child = spawnCli(args);
+  child.stdout.destroy();
+  const done = exited(child);
+  child.stdin.on('error', () => {}); // the child may be gone before it reads
+  child.stdin.end(input);
+  return done;
+}
+
 /** Resolves with the child's exit status and everything it wrote to stderr. */
 export function exited(child: ChildProcessWithoutNullStreams): Promise<{ status: number | null; stderr: string }> {
   let stderr = '';
