@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SOURCES } from './helpers/runtime';
-import { testWith } from './helpers/tools';
+import { testWith, tools } from './helpers/tools';
 
 const ROOT = path.join(__dirname, '..');
 /** Every test file but this one: the suite, run again against the CMake addon. */
@@ -71,6 +71,21 @@ testWith(['cmake', 'clang', 'clangAsan'], 'the C runtime on its own, built by cl
   t.is(b.status, 0, b.out.slice(-3000));
   t.true(fs.existsSync(path.join(out, 'libllgi_runtime.a')));
   t.true(fs.existsSync(path.join(out, 'libllgi_runtime.so')));
+  const ct = run('ctest', ['--output-on-failure'], { cwd: out });
+  t.is(ct.status, 0, ct.out);
+  t.regex(ct.out, /100% tests passed, 0 tests failed out of 7/);
+});
+
+testWith(['cmake', 'aarch64Gcc', 'qemuAarch64'], 'aarch64: the C runtime and its C tests, cross-built by Debian\'s aarch64 gcc, pass under ctest in qemu-user (walk, table, sampler, live map, interposition)', (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-cmake-aarch64-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const cfg = run('cmake', ['-S', ROOT, '-B', out, '-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=aarch64',
+    `-DCMAKE_C_COMPILER=${tools.aarch64Gcc}`, `-DCMAKE_CROSSCOMPILING_EMULATOR=${tools.qemuAarch64};-L;/usr/aarch64-linux-gnu`]);
+  t.is(cfg.status, 0, cfg.out);
+  const b = run('cmake', ['--build', out, '-j', '2']);
+  t.is(b.status, 0, b.out.slice(-3000));
+  // Built for aarch64: the ELF header's e_machine is EM_AARCH64 (183).
+  t.is(fs.readFileSync(path.join(out, 'unit_walk')).readUInt16LE(18), 183);
   const ct = run('ctest', ['--output-on-failure'], { cwd: out });
   t.is(ct.status, 0, ct.out);
   t.regex(ct.out, /100% tests passed, 0 tests failed out of 7/);
