@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { LlgiError } from './errors';
+import { COMPRESSED_RATIO } from './table/heap';
 import type { DwarfSections } from './dwarf/reader';
 
 export interface ElfSection {
@@ -147,7 +148,13 @@ export function noteBuildId(buf: Buffer, align: number): string | null {
   return n ? n.desc.toString('hex') : null;
 }
 
-function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): boolean | undefined {
+/**
+ * The DWARF the section headers describe: whether there is a .debug_info, and
+ * the bytes of every .debug_ / .zdebug_ section, compressed ones counted at
+ * their estimated inflated size (heap.ts). undefined when the section headers
+ * cannot be read.
+ */
+function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): { hasDwarf: boolean; dwarfBytes: number } | undefined {
   const shoff = Number(head.readBigUInt64LE(40));
   const shentsize = head.readUInt16LE(58);
   const shnum = head.readUInt16LE(60);
@@ -159,13 +166,19 @@ function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, si
   const strSize = Number(sh.readBigUInt64LE(shstrndx * 64 + 32));
   if (strOff + strSize > size || strSize > 1 << 24) return undefined;
   const names = read(strOff, strSize);
+  let hasDwarf = false;
+  let dwarfBytes = 0;
   for (let i = 0; i < shnum; i++) {
     const n = sh.readUInt32LE(i * 64);
     if (n >= names.length) continue;
     const name = names.toString('latin1', n, Math.max(n, names.indexOf(0, n)));
-    if (name === '.debug_info' || name === '.zdebug_info') return true;
+    if (name === '.debug_info' || name === '.zdebug_info') hasDwarf = true;
+    if (!name.startsWith('.debug_') && !name.startsWith('.zdebug_')) continue;
+    const flags = Number(sh.readBigUInt64LE(i * 64 + 8));
+    const bytes = Number(sh.readBigUInt64LE(i * 64 + 32));
+    dwarfBytes += flags & SHF_COMPRESSED || name.startsWith('.zdebug_') ? bytes * COMPRESSED_RATIO : bytes;
   }
-  return false;
+  return { hasDwarf, dwarfBytes };
 }
 
 export class ElfFile {
@@ -201,7 +214,9 @@ export class ElfFile {
    * would fault). Enough to hand a file to dlopen safely; sections, symbols
    * and DWARF are checked only by open().
    */
-  static probe(path: string): { machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; buildId?: string | null; linkBias?: bigint } {
+  static probe(path: string): {
+    machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; dwarfBytes?: number; buildId?: string | null; linkBias?: bigint;
+  } {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -246,7 +261,7 @@ export class ElfFile {
         if (type === PT_LOAD && linkBias === undefined) linkBias = ph.readBigUInt64LE(o + 16) - BigInt(off);
         if (type === PT_NOTE && buildId === null && filesz <= 1 << 16 && off + filesz <= size) buildId = noteBuildId(read(off, filesz), Number(ph.readBigUInt64LE(o + 48)));
       }
-      return { ...id, hasDwarf: probeDwarf(head, read, size), buildId, linkBias: linkBias ?? 0n };
+      return { ...id, ...probeDwarf(head, read, size), buildId, linkBias: linkBias ?? 0n };
     } finally {
       fs.closeSync(fd);
     }
@@ -292,6 +307,17 @@ export class ElfFile {
 
   dynamicSymbols(): ElfSymbol[] {
     return (this.dynsymCache ??= this.readSymbols(SHT_DYNSYM));
+  }
+
+  /** Bytes of DWARF, compressed sections at their estimated inflated size (as probe's dwarfBytes). */
+  dwarfBytes(): number {
+    let n = 0;
+    for (const s of this.sections) {
+      const zdebug = s.name.startsWith('.zdebug_');
+      if (s.type === SHT_NOBITS || (!s.name.startsWith('.debug_') && !zdebug)) continue;
+      n += (s.flags & SHF_COMPRESSED) !== 0 || zdebug ? s.size * COMPRESSED_RATIO : s.size;
+    }
+    return n;
   }
 
   buildId(): string | null {

@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
-import { findGo, goBuild } from '../compiler/toolchain/gc';
 import { CLI, Coprocess, intoClosedPipe, runCli } from './helpers/cli';
-import { symFixture } from './helpers/fixtures';
+import { bigTableFixture, symFixture } from './helpers/fixtures';
 import { llvmSymbolizeLines, type OracleFrame } from './helpers/oracle';
 import { testWith } from './helpers/tools';
 
@@ -202,13 +201,9 @@ testWith(['gcc', 'llvmSymbolizer'], 'what llvm-symbolizer answers but we do not 
 
 // ---- progress ----
 
-/** A gc program of some 180 compilation units: its table takes a second or so to build. */
-function bigTable(): string {
-  return goBuild(findGo()!, { module: path.join(__dirname, 'fixtures', 'cli', 'bigtable'), pkg: '.', name: 'bigtable' });
-}
 
 testWith(['go', 'script'], 'a table building on a terminal shows a progress line on stderr, erased before the answer; none off a terminal', (t) => {
-  const bin = bigTable();
+  const bin = bigTableFixture();
   const args = ['symbolize', bin, hex(symbolAt(bin, 'main.main'))];
   // A fresh cache directory: the table is built, not read from a cache.
   const env = { ...process.env, LLGI_TABLE_CACHE: 'off' };

@@ -20,6 +20,7 @@ import { paintUnit } from './inline';
 import { functionSymbols } from './symbols';
 import type { FuncModel, InlineNode, TableModel } from './model';
 import { writeTable } from './write';
+import { buildHeap, maxOldSpaceFor } from './heap';
 import { mergeLlgoFunctions, mergeLlgoLines } from '../llgo/merge';
 import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
 import { funcNameForPrint, gcRuntimeName, isGcBinary } from './goname';
@@ -133,6 +134,7 @@ function* subprograms(list: Subroutine[]): Generator<Subroutine> {
 }
 
 export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: TableModel; report: BuildReport } {
+  refuseWithoutHeap(elf);
   const warnings: string[] = [];
   const execSecs = elf.executableRanges();
   const execAt = (addr: number) => execSecs.some((s) => addr >= s.start && addr < s.end);
@@ -285,6 +287,20 @@ export function buildModel(elf: ElfFile, opts: BuildOptions = {}): { model: Tabl
       warnings,
     },
   };
+}
+
+/**
+ * LLGI_OUT_OF_HEAP when the build would not fit in what is left of V8's heap:
+ * running out of it would end the whole process (heap.ts).
+ */
+function refuseWithoutHeap(elf: ElfFile): void {
+  const dwarf = elf.dwarfBytes();
+  const { need, headroom } = buildHeap(dwarf);
+  if (need <= headroom) return;
+  const gib = (n: number) => (n < 2 ** 30 ? `${Math.ceil(n / 2 ** 20)} MiB` : `${(n / 2 ** 30).toFixed(1)} GiB`);
+  throw new LlgiError('LLGI_OUT_OF_HEAP', `${elf.name}: building its table from ${(dwarf / 2 ** 20).toFixed(0)} MiB of DWARF needs about ${gib(need)} `
+    + `of JavaScript heap and this process has ${gib(Math.max(0, headroom))} left: run node with --max-old-space-size=${maxOldSpaceFor(dwarf)} `
+    + '(the llgo-introspect command does this by itself), or embed the table with postlink');
 }
 
 /** The LLGI table bytes of an ELF binary. */

@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { compile } from '../../compiler/toolchain/cc';
+import { findGo, goBuild } from '../../compiler/toolchain/gc';
 import { tools } from './tools';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
@@ -21,4 +22,9 @@ export function compilerPath(c: Compiler): string {
 export function symFixture(c: Compiler, flags: string[] = [], kind: 'shared' | 'exe' = 'shared'): string {
   const sources = kind === 'exe' ? [...SYM_SOURCES, path.join(FIXTURES, 'sym', 'exe_main.c')] : SYM_SOURCES;
   return compile({ compiler: compilerPath(c), sources, flags, kind, name: `sym-${c}` });
+}
+
+/** A gc program of some 180 compilation units and megabytes of DWARF: its table takes a second or so to build. */
+export function bigTableFixture(): string {
+  return goBuild(findGo()!, { module: path.join(FIXTURES, 'cli', 'bigtable'), pkg: '.', name: 'bigtable' });
 }
