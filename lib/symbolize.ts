@@ -4,13 +4,12 @@
 
 import fs from 'node:fs';
 import { ElfFile } from '../compiler/elf';
-import { isLlgiError } from '../compiler/errors';
 import { gcName } from '../compiler/llgo/names';
 import type { BuildOptions, BuildReport } from '../compiler/table/build';
 import { ELEM_SIZE, FUNC_LLGO_LINES, FUNC_LLGO_NAME, FUNC_SYMTAB, H, SECTIONS } from '../compiler/table/format';
 import { AddressLike, parseAddress } from './address';
 import { adoptTable, asCoded, coded, type NativeTable } from './native';
-import { readCachedTable, tableCacheDir, tableCacheKey, writeCachedTable } from './table-store';
+import { adoptCached, buildAndStore, tableCacheDir, tableCacheKey } from './table-store';
 
 /** One logical frame, gc's runtime.Frame in spirit. */
 export interface Frame {
@@ -133,21 +132,10 @@ export class Symbolizer {
     const dir = tableCacheDir(opts.cacheDir);
     const probe = dir === null ? null : probeOrNull(path);
     const key = probe?.buildId ? tableCacheKey(dir!, probe.buildId, fs.statSync(path).size, sidecarIdentity(path, opts.llgoSidecar)) : null;
-    const hit = key ? readCachedTable(key) : null;
-    if (hit) {
-      try {
-        return new Symbolizer(path, probe!.buildId!, aligned(hit.table), hit.report, 0n, undefined, 'cache');
-      } catch (e) {
-        if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
-        // A damaged cache file: built again below, and replaced.
-      }
-    }
+    const cached = adoptCached(key, (c) => new Symbolizer(path, probe!.buildId!, aligned(c.table), c.report, 0n, undefined, 'cache'));
+    if (cached) return cached;
     const elf = ElfFile.open(path);
-    // Required here: a process that finds its table in the cache never loads the builder.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildTable } = require('../compiler/table/build') as typeof import('../compiler/table/build');
-    const { table, report } = buildTable(elf, opts);
-    if (key && !report.warnings.length) writeCachedTable(key, table, report);
+    const { table, report } = buildAndStore(elf, key, opts);
     return new Symbolizer(path, elf.buildId(), table, report, 0n, undefined, 'built');
   }
 

@@ -10,7 +10,7 @@ import { LlgiError, isLlgiError } from '../compiler/errors';
 import { NOTE_SECTION } from '../compiler/embed/reserve';
 import { coded, native } from './native';
 import { Symbolizer } from './symbolize';
-import { readCachedTable, tableCacheDir, tableCacheKey, writeCachedTable } from './table-store';
+import { adoptCached, buildAndStore, tableCacheDir, tableCacheKey } from './table-store';
 
 /**
  * Where a module's table came from: its own image (embedded), the sidecar
@@ -73,23 +73,13 @@ export function moduleTable(file: string, bias: bigint, buildId: string | null, 
     }
   }
   const key = buildId && cacheDir ? tableCacheKey(cacheDir, buildId, fs.statSync(file).size) : null;
-  const hit = key ? readCachedTable(key) : null;
-  if (hit) {
-    try {
-      return { sym: Symbolizer.fromTable(hit.table, file, bias, buildId, undefined, hit.report), source: 'cache' };
-    } catch (e) {
-      if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
-      // Fall through: rebuild and replace the refused file.
-    }
-  }
+  const cached = adoptCached(key, (c) => Symbolizer.fromTable(c.table, file, bias, buildId, undefined, c.report));
+  if (cached) return { sym: cached, source: 'cache' };
   if (choice === 'auto' && opts.hasDwarf === false) {
     const mem = llgoMemory(file, bias, buildId, opts.handle, false);
     if (mem) return mem;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { buildTable } = require('../compiler/table/build') as typeof import('../compiler/table/build');
-  const { table, report } = buildTable(opts.elf ?? ElfFile.open(file));
-  if (key && !report.warnings.length) writeCachedTable(key, table, report);
+  const { table, report } = buildAndStore(opts.elf ?? ElfFile.open(file), key);
   return { sym: Symbolizer.fromTable(table, file, bias, buildId, undefined, report), source: 'built' };
 }
 

@@ -1,15 +1,17 @@
 // The on-disk table cache: LLGI tables (and their build reports) kept by
 // GNU build-id in a user cache directory, so a binary's table is built once
 // and every later process adopts it instead of parsing DWARF again
-// (docs/table-cache.md). Files only; adopting a table is the caller's job,
-// and the C reader validates a cached table like any other.
+// (docs/table-cache.md). The caller adopts a cached table (the C reader
+// validates it like any other); one it refuses counts as a miss.
 
 import fs from 'node:fs';
+import { isLlgiError } from '../compiler/errors';
+import type { ElfFile } from '../compiler/elf';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILDER_REVISION } from '../compiler/table/revision';
 import { VERSION } from '../compiler/table/format';
-import type { BuildReport } from '../compiler/table/build';
+import type { BuildOptions, BuildReport } from '../compiler/table/build';
 
 /** The environment variable that moves the cache (a directory) or turns it off (`off`, `0`, `false`, `no`, `none`). */
 export const CACHE_ENV = 'LLGI_TABLE_CACHE';
@@ -106,4 +108,34 @@ export function writeCachedTable(file: string, table: Buffer, report: BuildRepor
     }
     return false;
   }
+}
+
+/**
+ * The table cached under `key`, adopted by `adopt`; null on a miss: no key,
+ * no usable file, or a table the C reader refuses (LLGI_TABLE_INVALID), which
+ * the caller's build then replaces.
+ */
+export function adoptCached<T>(key: string | null, adopt: (c: CachedTable) => T): T | null {
+  const hit = key ? readCachedTable(key) : null;
+  if (!hit) return null;
+  try {
+    return adopt(hit);
+  } catch (e) {
+    if (!isLlgiError(e, 'LLGI_TABLE_INVALID')) throw e;
+    return null;
+  }
+}
+
+/**
+ * Builds the table of `elf` (the builder is loaded here, so a process whose
+ * tables all come from the cache never loads it) and stores it under `key`,
+ * unless its build had warnings: a degraded table, from a damaged file, must
+ * not answer for an intact copy with the same build-id and size.
+ */
+export function buildAndStore(elf: ElfFile, key: string | null, opts?: BuildOptions): CachedTable {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildTable } = require('../compiler/table/build') as typeof import('../compiler/table/build');
+  const built = buildTable(elf, opts);
+  if (key && !built.report.warnings.length) writeCachedTable(key, built.table, built.report);
+  return built;
 }
