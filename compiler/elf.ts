@@ -173,12 +173,16 @@ function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, si
     if (n >= names.length) continue;
     const name = names.toString('latin1', n, Math.max(n, names.indexOf(0, n)));
     if (name === '.debug_info' || name === '.zdebug_info') hasDwarf = true;
-    if (!name.startsWith('.debug_') && !name.startsWith('.zdebug_')) continue;
-    const flags = Number(sh.readBigUInt64LE(i * 64 + 8));
-    const bytes = Number(sh.readBigUInt64LE(i * 64 + 32));
-    dwarfBytes += flags & SHF_COMPRESSED || name.startsWith('.zdebug_') ? bytes * COMPRESSED_RATIO : bytes;
+    dwarfBytes += dwarfSectionBytes(name, sh.readUInt32LE(i * 64 + 4), Number(sh.readBigUInt64LE(i * 64 + 8)), Number(sh.readBigUInt64LE(i * 64 + 32)));
   }
   return { hasDwarf, dwarfBytes };
+}
+
+/** A section's share of the DWARF (probe's dwarfBytes): compressed ones at their estimated inflated size. */
+function dwarfSectionBytes(name: string, type: number, flags: number, size: number): number {
+  const zdebug = name.startsWith('.zdebug_');
+  if (type === SHT_NOBITS || (!name.startsWith('.debug_') && !zdebug)) return 0;
+  return (flags & SHF_COMPRESSED) !== 0 || zdebug ? size * COMPRESSED_RATIO : size;
 }
 
 export class ElfFile {
@@ -311,13 +315,7 @@ export class ElfFile {
 
   /** Bytes of DWARF, compressed sections at their estimated inflated size (as probe's dwarfBytes). */
   dwarfBytes(): number {
-    let n = 0;
-    for (const s of this.sections) {
-      const zdebug = s.name.startsWith('.zdebug_');
-      if (s.type === SHT_NOBITS || (!s.name.startsWith('.debug_') && !zdebug)) continue;
-      n += (s.flags & SHF_COMPRESSED) !== 0 || zdebug ? s.size * COMPRESSED_RATIO : s.size;
-    }
-    return n;
+    return this.sections.reduce((n, s) => n + dwarfSectionBytes(s.name, s.type, s.flags, s.size), 0);
   }
 
   buildId(): string | null {
