@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultCacheDir, which } from '../compiler/toolchain/cc';
+import { timedRun } from './measure';
 
 export interface Peer {
   name: string;
@@ -43,4 +44,10 @@ export function symbolizerPeers(): Peer[] {
   const a2l = which('addr2line');
   if (a2l) peers.push({ name: 'binutils addr2line -f -i', argv: (b) => [a2l, '-f', '-i', '-e', b] });
   return peers;
+}
+
+/** One timed run of a peer on `binary`: the addresses (0x hex) on stdin, or as arguments where it reads no stdin. */
+export function runPeer(p: Peer, binary: string, addrs: string[]): { ms: number; rssKiB: number; stdout: string } {
+  const [cmd, ...args] = p.argv(binary);
+  return p.addressArgs ? timedRun(cmd, [...args, ...addrs], '') : timedRun(cmd, args, addrs.join('\n') + '\n');
 }

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
-import { symbolizerPeers } from './peers';
+import { runPeer, symbolizerPeers } from './peers';
 import { randomPcs, sqliteLinked, sqlite5MB } from './subjects';
 import { fmt, timedRun } from './measure';
 
@@ -45,10 +45,7 @@ async function main() {
       }
     };
     const cells = [cell(ours(`${pcs[0]}\n`)), cell(ours(input))];
-    for (const p of peers) {
-      const [cmd, ...args] = p.argv(so);
-      cells.push(cell(timedRun(cmd, p.addressArgs ? [...args, ...pcs] : args, p.addressArgs ? '' : input)));
-    }
+    for (const p of peers) cells.push(cell(runPeer(p, so, pcs)));
     console.log(`| ${path.basename(so)} | ${(fs.statSync(so).size / 1e6).toFixed(0)} MB | ${(dwarf / 1e6).toFixed(0)} MB | ${cells.join(' | ')} |`);
   }
 }

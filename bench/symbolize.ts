@@ -15,7 +15,7 @@ import path from 'node:path';
 import { ElfFile } from '../compiler/elf';
 import { which } from '../compiler/toolchain/cc';
 import { Symbolizer } from '../lib/symbolize';
-import { symbolizerPeers, type Peer } from './peers';
+import { runPeer, symbolizerPeers, type Peer } from './peers';
 import { randomPcs, sqlite50MB, sqlite5MB } from './subjects';
 import { bestOf, fmt, timedRun } from './measure';
 
@@ -36,10 +36,7 @@ function tools(so: string, cache: string): { name: string; run: (input: string, 
   });
   const peer = (p: Peer) => ({
     name: `${p.name} (process)`,
-    run: (input: string, pcs: string[]) => {
-      const [cmd, ...args] = p.argv(so);
-      return timedRun(cmd, p.addressArgs ? [...args, ...pcs] : args, p.addressArgs ? '' : input);
-    },
+    run: (_input: string, pcs: string[]) => runPeer(p, so, pcs),
   });
   return [
     ours('llgo-introspect CLI, cold (no table cache: the table is built)', { LLGI_TABLE_CACHE: 'off' }),
