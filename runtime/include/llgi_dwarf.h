@@ -107,7 +107,9 @@ typedef struct llgi_dsub {
   uint32_t parent;                   /* nearest enclosing subroutine (global index), LLGI_DNONE at top level */
   uint32_t end;                      /* one past the last subroutine of this one's subtree */
   uint32_t decl_file, decl_line;     /* also found through origin/specification */
-  uint32_t decl_file_unit;           /* index of the unit whose line table decl_file indexes (usually its own) */
+  uint32_t decl_file_unit;           /* index in llgi_dinfo.units of the unit whose line table decl_file
+                                        indexes (usually its own); LLGI_DNONE when that unit is not listed
+                                        there (e.g. a type unit) */
   uint32_t call_file, call_line, call_column; /* inlined subroutines only */
   uint8_t tag;                       /* LLGI_DSUB_* */
   uint8_t trampoline;                /* DW_AT_trampoline on the DIE itself (gc's wrappers) */
@@ -158,10 +160,14 @@ typedef struct llgi_darange {
   uint64_t lo, hi;
 } llgi_darange;
 
-/* Every address range of every set (empty ranges left out), set by set in section order. */
+/* Every address range of every set (empty ranges left out), set by set in
+ * section order, and the unit offset of every set (also of sets without a
+ * range: such a unit is still "listed" and gets no region from its DIE). */
 typedef struct llgi_daranges {
   llgi_darange *ranges;
   uint32_t count;
+  uint64_t *set_cu;
+  uint32_t nsets;
 } llgi_daranges;
 
 int llgi_daranges_read(const llgi_dsections *s, llgi_daranges *out, llgi_derr *err);
