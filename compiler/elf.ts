@@ -7,7 +7,6 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { LlgiError } from './errors';
-import { COMPRESSED_RATIO } from './table/heap';
 import type { DwarfSections } from './dwarf/reader';
 
 export interface ElfSection {
@@ -148,13 +147,8 @@ export function noteBuildId(buf: Buffer, align: number): string | null {
   return n ? n.desc.toString('hex') : null;
 }
 
-/**
- * The DWARF the section headers describe: whether there is a .debug_info, and
- * the bytes of every .debug_ / .zdebug_ section, compressed ones counted at
- * their estimated inflated size (heap.ts). undefined when the section headers
- * cannot be read.
- */
-function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): { hasDwarf: boolean; dwarfBytes: number } | undefined {
+/** Whether the section headers describe a .debug_info; undefined when they cannot be read. */
+function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): { hasDwarf: boolean } | undefined {
   const shoff = Number(head.readBigUInt64LE(40));
   const shentsize = head.readUInt16LE(58);
   const shnum = head.readUInt16LE(60);
@@ -167,22 +161,13 @@ function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, si
   if (strOff + strSize > size || strSize > 1 << 24) return undefined;
   const names = read(strOff, strSize);
   let hasDwarf = false;
-  let dwarfBytes = 0;
   for (let i = 0; i < shnum; i++) {
     const n = sh.readUInt32LE(i * 64);
     if (n >= names.length) continue;
     const name = names.toString('latin1', n, Math.max(n, names.indexOf(0, n)));
     if (name === '.debug_info' || name === '.zdebug_info') hasDwarf = true;
-    dwarfBytes += dwarfSectionBytes(name, sh.readUInt32LE(i * 64 + 4), Number(sh.readBigUInt64LE(i * 64 + 8)), Number(sh.readBigUInt64LE(i * 64 + 32)));
   }
-  return { hasDwarf, dwarfBytes };
-}
-
-/** A section's share of the DWARF (probe's dwarfBytes): compressed ones at their estimated inflated size. */
-function dwarfSectionBytes(name: string, type: number, flags: number, size: number): number {
-  const zdebug = name.startsWith('.zdebug_');
-  if (type === SHT_NOBITS || (!name.startsWith('.debug_') && !zdebug)) return 0;
-  return (flags & SHF_COMPRESSED) !== 0 || zdebug ? size * COMPRESSED_RATIO : size;
+  return { hasDwarf };
 }
 
 export class ElfFile {
@@ -219,7 +204,7 @@ export class ElfFile {
    * and DWARF are checked only by open().
    */
   static probe(path: string): {
-    machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; dwarfBytes?: number; buildId?: string | null; linkBias?: bigint;
+    machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; buildId?: string | null; linkBias?: bigint;
   } {
     let fd: number;
     try {
@@ -311,11 +296,6 @@ export class ElfFile {
 
   dynamicSymbols(): ElfSymbol[] {
     return (this.dynsymCache ??= this.readSymbols(SHT_DYNSYM));
-  }
-
-  /** Bytes of DWARF, compressed sections at their estimated inflated size (as probe's dwarfBytes). */
-  dwarfBytes(): number {
-    return this.sections.reduce((n, s) => n + dwarfSectionBytes(s.name, s.type, s.flags, s.size), 0);
   }
 
   buildId(): string | null {

@@ -1,5 +1,6 @@
 // Loads the native addon (built by node-gyp at install, found by `bindings`).
 
+import type { DwarfSections } from '../compiler/dwarf/reader';
 import path from 'node:path';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
@@ -50,11 +51,62 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 14;
+const ABI_VERSION = 15;
+
+/** What compiler/table/build.ts gives the C table builder (native/build.cc, runtime/include/llgi_build.h). */
+export interface BuildInput {
+  sections: DwarfSections;
+  /** [start, end) of each executable section. */
+  exec: Float64Array;
+  symAddr: Float64Array;
+  symSize: Float64Array;
+  symHasFile: Uint8Array;
+  /** NUL-terminated names back to back; symFiles holds one per symbol with symHasFile set. */
+  symNames: Buffer;
+  symFiles: Buffer;
+  llgo?: {
+    funcNames: Buffer; funcSymbols: Buffer; funcFiles: Buffer; funcLine: Uint32Array;
+    entryPc: Float64Array; entryFunc: Uint32Array;
+    sitePc: Float64Array; siteFunc: Uint32Array; siteFiles: Buffer; siteLine: Uint32Array;
+  };
+  strict: boolean;
+  /** A gc-built binary: gc's names and files. */
+  gc: boolean;
+  progress?: (done: number, total: number) => void;
+}
+
+/** A table's content as llgi_table_write_full takes it; addresses are link-time, node -1 / parent -1 for none. */
+export interface TableShape {
+  textStart: number;
+  textEnd: number;
+  funcs: {
+    entry: number; size?: number; name: string; flags: number; declFile?: string; declLine?: number; symFile?: string;
+    lines: { pc: number; file?: string; line: number }[];
+    paints: { pc: number; node: number }[];
+  }[];
+  nodes: { parent: number; name: string; callFile?: string; callLine: number }[];
+}
+
+export interface BuildOutput {
+  table: Buffer;
+  functions: number;
+  functionsWithDwarf: number;
+  compileUnits: number;
+  lineRows: number;
+  inlineNodes: number;
+  llgoFunctions: number;
+  warnings: string[];
+}
 
 export interface NativeAddon {
   abiVersion: number;
   Table: new (table: Buffer, sums?: Buffer) => NativeTable;
+  /** Builds a binary's table (runtime/include/llgi_build.h). */
+  buildTable(input: BuildInput): BuildOutput;
+  /** Lays out a table of a given shape (runtime/include/llgi_table_write.h): for tests of the reader. */
+  writeTable(model: TableShape): Buffer;
+  /** gc's spelling of a name as the builder applies it (runtime/src/builder/goname.h); fromSymtab null: shapes only. */
+  gcName(name: string, fromSymtab: boolean | null, dwarfName: string | null): string;
   tableHeaderSize: number;
   dlopen(path: string): LoadedImage;
   dlclose(handle: bigint): boolean;

@@ -79,6 +79,19 @@ typedef struct llgi_dline_table {
 int llgi_dline_read(const llgi_dsections *s, uint64_t offset, const char *comp_dir, llgi_dline_table *out, llgi_derr *err);
 void llgi_dline_free(llgi_dline_table *t);
 
+/* An address interval of a line table: [lo, hi) answers `file` (a DWARF file
+ * index, LLGI_DNONE when the row's index names no file) and `line`. */
+typedef struct llgi_dline_iv {
+  uint64_t lo, hi;
+  uint32_t file;
+  uint32_t line;
+} llgi_dline_iv;
+
+/* The table's addresses resolved as llvm-symbolizer resolves them, as sorted,
+ * disjoint intervals (malloc'd into *out, *n set; the caller frees). Returns
+ * 0, or -2 when out of memory. */
+int llgi_dline_intervals(const llgi_dline_table *t, llgi_dline_iv **out, uint32_t *n);
+
 /* ---- .debug_info ---- */
 
 enum { LLGI_DSUB_SUBPROGRAM = 0, LLGI_DSUB_INLINED = 1 };
