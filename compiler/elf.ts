@@ -170,6 +170,17 @@ function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, si
   return { hasDwarf };
 }
 
+/** A symbol table's bytes with its string table and SHT_SYMTAB_SHNDX companion (ElfFile.symbolTable). */
+export interface SymbolTableBytes {
+  tab: ElfSection;
+  strtab: ElfSection;
+  where: string;
+  count: number;
+  syms: Buffer;
+  strs: Buffer;
+  xindex?: Buffer;
+}
+
 export class ElfFile {
   readonly name: string;
   readonly buf: Buffer;
@@ -429,16 +440,39 @@ export class ElfFile {
   // ---- symbols ----------------------------------------------------------
 
   /** All entries of the first table of `type`, including the null symbol 0, so array index = symbol index. */
-  private readSymbols(type: number): ElfSymbol[] {
+  /**
+   * The raw function symbol table the table builder reads: .symtab, or
+   * .dynsym when there is no (or an empty) .symtab; its headers checked.
+   * undefined when there is neither.
+   */
+  symbolTable(): SymbolTableBytes | undefined {
+    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+      const t = this.symbolTableOf(type);
+      if (t && t.syms.length) return t;
+    }
+    return undefined;
+  }
+
+  private symbolTableOf(type: number): SymbolTableBytes | undefined {
     const tab = this.sections.find((s) => s.type === type);
-    if (!tab) return [];
+    if (!tab) return undefined;
     const where = `symbol table ${this.describe(tab)}`;
     if (tab.entsize !== SYM_SIZE) this.corrupt(`${where} has sh_entsize ${tab.entsize}, expected ${SYM_SIZE}`);
     if (tab.size % SYM_SIZE !== 0) this.corrupt(`${where} size 0x${tab.size.toString(16)} is not a multiple of ${SYM_SIZE}`);
     const strtab = this.sections[tab.link];
     if (!strtab || strtab.type !== SHT_STRTAB) this.corrupt(`${where} sh_link ${tab.link} is not a string table`);
     const count = tab.size / SYM_SIZE;
-    const xindex = this.symtabShndx(tab, count);
+    return {
+      tab, strtab, where, count, xindex: this.symtabShndx(tab, count),
+      syms: this.buf.subarray(tab.offset, tab.offset + tab.size),
+      strs: this.buf.subarray(strtab.offset, strtab.offset + strtab.size),
+    };
+  }
+
+  private readSymbols(type: number): ElfSymbol[] {
+    const t = this.symbolTableOf(type);
+    if (!t) return [];
+    const { tab, strtab, where, count, xindex } = t;
 
     const b = this.buf;
     const syms: ElfSymbol[] = [];

@@ -58,12 +58,10 @@ export interface BuildInput {
   sections: DwarfSections;
   /** [start, end) of each executable section. */
   exec: Float64Array;
-  symAddr: Float64Array;
-  symSize: Float64Array;
-  symHasFile: Uint8Array;
-  /** NUL-terminated names back to back; symFiles holds one per symbol with symHasFile set. */
-  symNames: Buffer;
-  symFiles: Buffer;
+  /** The symbol table (ElfFile.symbolTable), absent when there is none. */
+  symtab?: { syms: Buffer; strs: Buffer; xindex?: Buffer; where: string };
+  /** Per section index: 1 for an SHF_EXECINSTR section. */
+  execSections: Uint8Array;
   llgo?: {
     funcNames: Buffer; funcSymbols: Buffer; funcFiles: Buffer; funcLine: Uint32Array;
     entryPc: Float64Array; entryFunc: Uint32Array;

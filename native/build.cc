@@ -88,9 +88,9 @@ bool ReadLlgo(const Napi::Object& o, Llgo* l) {
   return true;
 }
 
-// buildTable({ sections, exec: Float64Array [lo, hi]*, symAddr, symSize (Float64Array),
-//   symHasFile (Uint8Array), symNames, symFiles (NUL-separated Buffers; symFiles one per
-//   symbol with a file), llgo?, strict, gc, progress? }) -> { table, report counts, warnings }.
+// buildTable({ sections, exec: Float64Array [lo, hi]*, symtab?: { syms, strs, xindex? (Buffers),
+//   where }, execSections (Uint8Array: 1 per SHF_EXECINSTR section index), llgo?, strict, gc,
+//   progress? }) -> { table, report counts, warnings }.
 Napi::Value BuildTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) {
@@ -98,25 +98,28 @@ Napi::Value BuildTable(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Object in = info[0].As<Napi::Object>();
-  size_t nexec, nsym, nsize, nhas;
+  size_t nexec, nsections;
   const double* exec = TypedData<double>(in.Get("exec"), &nexec);
-  const double* addr = TypedData<double>(in.Get("symAddr"), &nsym);
-  const double* size = TypedData<double>(in.Get("symSize"), &nsize);
-  const uint8_t* has_file = TypedData<uint8_t>(in.Get("symHasFile"), &nhas);
-  size_t nfiles = 0;
-  for (size_t i = 0; i < nhas; i++) nfiles += has_file[i] != 0;
-  std::vector<const char*> names, files;
-  if (nexec % 2 || nsym != nsize || nsym != nhas || !SplitStrings(in.Get("symNames"), nsym, &names) ||
-      !SplitStrings(in.Get("symFiles"), nfiles, &files)) {
+  const uint8_t* exec_sections = TypedData<uint8_t>(in.Get("execSections"), &nsections);
+  if (nexec % 2) {
     ThrowCoded(env, "LLGI_BAD_ARGUMENT", "buildTable: malformed input");
     return env.Undefined();
   }
   std::vector<llgi_drange> ranges;
   for (size_t i = 0; i < nexec; i += 2) ranges.push_back(llgi_drange{static_cast<uint64_t>(exec[i]), static_cast<uint64_t>(exec[i + 1])});
-  std::vector<llgi_bsym> syms;
-  syms.reserve(nsym);
-  for (size_t i = 0, f = 0; i < nsym; i++)
-    syms.push_back(llgi_bsym{static_cast<uint64_t>(addr[i]), static_cast<uint64_t>(size[i]), names[i], has_file[i] ? files[f++] : nullptr});
+  llgi_binput bin{};
+  std::string where;
+  Napi::Value st = in.Get("symtab");
+  if (st.IsObject()) {
+    Napi::Object o = st.As<Napi::Object>();
+    bin.symtab.syms = SectionBytes(o, "syms");
+    bin.symtab.strs = SectionBytes(o, "strs");
+    bin.symtab.xindex = SectionBytes(o, "xindex");
+    where = o.Get("where").ToString().Utf8Value();
+  }
+  bin.symtab.exec = exec_sections;
+  bin.symtab.nsections = static_cast<uint32_t>(nsections);
+  bin.symtab.where = where.c_str();
   Llgo llgo;
   Napi::Value lv = in.Get("llgo");
   if (lv.IsObject() && !ReadLlgo(lv.As<Napi::Object>(), &llgo)) {
@@ -124,12 +127,9 @@ Napi::Value BuildTable(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Object sections = in.Get("sections").IsObject() ? in.Get("sections").As<Napi::Object>() : Napi::Object::New(env);
-  llgi_binput bin{};
   bin.dwarf = SectionsOf(sections);
   bin.exec = ranges.data();
   bin.nexec = static_cast<uint32_t>(ranges.size());
-  bin.syms = syms.data();
-  bin.nsyms = static_cast<uint32_t>(syms.size());
   bin.llgo = lv.IsObject() ? &llgo.t : nullptr;
   bin.flags = (in.Get("strict").ToBoolean() ? LLGI_BUILD_STRICT : 0) | (in.Get("gc").ToBoolean() ? LLGI_BUILD_GC : 0);
   Napi::Value pv = in.Get("progress");
@@ -153,6 +153,7 @@ Napi::Value BuildTable(const Napi::CallbackInfo& info) {
     const char* code = rc == LLGI_BUILD_DWARF_CORRUPT ? "LLGI_DWARF_CORRUPT"
                        : rc == LLGI_BUILD_NO_FUNCTIONS ? "LLGI_TABLE_INVALID"
                        : rc == LLGI_BUILD_TOO_LARGE    ? "LLGI_TABLE_TOO_LARGE"
+                       : rc == LLGI_BUILD_ELF_CORRUPT  ? "LLGI_ELF_CORRUPT"
                                                        : "LLGI_NATIVE";
     ThrowCoded(env, code, err.msg);
     return env.Undefined();

@@ -1,8 +1,8 @@
-// Builds the LLGI table of an ELF binary: this file reads what the file
-// holds (its executable sections, function symbols chosen as llvm-symbolizer
-// chooses them, DWARF sections, llgo's tables, whether gc built it) and the C
-// builder in the runtime (runtime/include/llgi_build.h) does the rest, per DIE,
-// line row and address, and writes the table.
+// Builds the LLGI table of an ELF binary: this file finds what the file
+// holds (its executable sections, symbol table, DWARF sections, llgo's
+// tables, whether gc built it) and the C builder in the runtime
+// (runtime/include/llgi_build.h) does the rest, per symbol, DIE, line row and
+// address, and writes the table.
 //
 // The answers are meant to equal llvm-symbolizer's, with gc's pc->function
 // rule on top (docs/symbolization.md lists where the two differ and how the
@@ -10,7 +10,7 @@
 
 import { LlgiError, isLlgiError } from '../errors';
 import type { ElfFile } from '../elf';
-import { functionSymbols } from './symbols';
+import { SHF_EXECINSTR } from '../elf';
 import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
 import { isGcBinary } from './goname';
 
@@ -86,20 +86,18 @@ export function buildTable(elf: ElfFile, opts: BuildOptions = {}): { table: Buff
   // gc binaries: the names gc's runtime prints (docs/symbolization.md, "gc-built binaries").
   const gcBuilt = !llgo && !llgoFailed && !llgoBuilt && isGcBinary(elf);
 
-  const syms = functionSymbols(elf);
-  const withFile = syms.filter((s) => s.file !== undefined);
   const exec = elf.executableRanges();
+  const symtab = elf.symbolTable();
+  const execSections = new Uint8Array(elf.sections.length);
+  for (const s of elf.sections) if (s.flags & SHF_EXECINSTR) execSections[s.index] = 1;
   const { native, asCoded } = require('../../lib/native') as typeof import('../../lib/native');
   let built: ReturnType<ReturnType<typeof native>['buildTable']>;
   try {
     built = native().buildTable({
       sections: elf.dwarfSections(),
       exec: Float64Array.from(exec.flatMap((s) => [s.start, s.end])),
-      symAddr: Float64Array.from(syms, (s) => s.addr),
-      symSize: Float64Array.from(syms, (s) => s.size),
-      symHasFile: Uint8Array.from(syms, (s) => (s.file !== undefined ? 1 : 0)),
-      symNames: joined(syms.map((s) => s.name)),
-      symFiles: joined(withFile.map((s) => s.file!)),
+      symtab: symtab && { syms: symtab.syms, strs: symtab.strs, xindex: symtab.xindex, where: symtab.where },
+      execSections,
       llgo: llgo ? llgoInput(llgo) : undefined,
       strict: !!opts.strict,
       gc: gcBuilt,
@@ -107,7 +105,9 @@ export function buildTable(elf: ElfFile, opts: BuildOptions = {}): { table: Buff
     });
   } catch (err) {
     const e = asCoded(err);
-    if (isLlgiError(e, 'LLGI_TABLE_INVALID') || isLlgiError(e, 'LLGI_TABLE_TOO_LARGE')) throw new LlgiError(e.code, `${elf.name}: ${e.message}`);
+    if (isLlgiError(e, 'LLGI_TABLE_INVALID') || isLlgiError(e, 'LLGI_TABLE_TOO_LARGE') || isLlgiError(e, 'LLGI_ELF_CORRUPT')) {
+      throw new LlgiError(e.code, `${elf.name}: ${e.message}`);
+    }
     throw e;
   }
   const report: BuildReport = {

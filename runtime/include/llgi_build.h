@@ -21,14 +21,16 @@
 extern "C" {
 #endif
 
-/* A function symbol as the symbol table names it, already chosen the way
- * llvm-symbolizer chooses (one per address). */
-typedef struct llgi_bsym {
-  uint64_t addr;
-  uint64_t size;    /* 0: unknown */
-  const char *name;
-  const char *file; /* STT_FILE before a local symbol, NULL otherwise */
-} llgi_bsym;
+/* An ELF64 symbol table (.symtab, or .dynsym when there is no .symtab),
+ * its headers already checked by the caller. */
+typedef struct llgi_bsymtab {
+  llgi_dbytes syms;   /* 24-byte Elf64_Sym entries */
+  llgi_dbytes strs;   /* the linked string table */
+  llgi_dbytes xindex; /* SHT_SYMTAB_SHNDX (u32 per symbol), or empty */
+  const uint8_t *exec; /* per section index: 1 when SHF_EXECINSTR */
+  uint32_t nsections;
+  const char *where;  /* "symbol table [n] .symtab", for messages */
+} llgi_bsymtab;
 
 /* llgo's function tables (docs/llgo.md). */
 typedef struct llgi_bllgo_func {
@@ -65,8 +67,7 @@ typedef struct llgi_binput {
   llgi_dsections dwarf;
   const llgi_drange *exec; /* executable sections' address ranges */
   uint32_t nexec;
-  const llgi_bsym *syms;   /* sorted by addr */
-  uint32_t nsyms;
+  llgi_bsymtab symtab;
   const llgi_bllgo *llgo;  /* NULL: not an llgo binary with tables */
   uint32_t flags;          /* LLGI_BUILD_* */
   /* Called once per compile unit and phase (each unit counts twice). */
@@ -88,6 +89,7 @@ enum {
   LLGI_BUILD_NOMEM = -2,
   LLGI_BUILD_NO_FUNCTIONS = -3,
   LLGI_BUILD_TOO_LARGE = -4,     /* over the format's 32-bit limits */
+  LLGI_BUILD_ELF_CORRUPT = -5,   /* the symbol table: err says where */
 };
 
 /* On LLGI_BUILD_OK, *table (malloc'd; the caller frees) and *size are set

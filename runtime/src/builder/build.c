@@ -228,13 +228,14 @@ static void free_ctx(bctx *c) {
   llgi_dinfo_free(&c->info);
   llgi_daranges_free(&c->aranges);
   strset_free(&c->strings);
-  bvec *vs[] = {&c->warnings, &c->funcs, &c->fslots, &c->lineiv, &c->paintiv, &c->lineruns, &c->paintruns,
+  bvec *vs[] = {&c->warnings, &c->syms, &c->funcs, &c->fslots, &c->lineiv, &c->paintiv, &c->lineruns, &c->paintruns,
                 &c->rows, &c->paints, &c->nodes, &c->scratch, &c->scratch2, &c->scratch3};
   for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) bvec_free(vs[i]);
   free(c);
 }
 
 static void build(bctx *c, uint8_t **table, size_t *size) {
+  bsymbols(c);
   bfuncs_from_symbols(c);
   read_units(c);
   bregions(c);
@@ -264,6 +265,7 @@ int llgi_build_table(const llgi_binput *in, uint8_t **table, size_t *size, llgi_
   c->fail.err = &c->err;
   c->fail.jb = &c->jb;
   bvec_init(&c->warnings, 1);
+  bvec_init(&c->syms, sizeof(llgi_bsym));
   bvec_init(&c->funcs, sizeof(bfunc));
   bvec_init(&c->fslots, sizeof(uint32_t));
   bvec_init(&c->lineiv, sizeof(biv));

@@ -63,8 +63,8 @@ static int exec_at(const bctx *c, uint64_t addr) {
 }
 
 void bfuncs_from_symbols(bctx *c) {
-  for (uint32_t i = 0; i < c->in->nsyms; i++) {
-    const llgi_bsym *s = &c->in->syms[i];
+  for (size_t i = 0; i < c->syms.n; i++) {
+    const llgi_bsym *s = &BVEC_AT(&c->syms, llgi_bsym, i);
     if (!exec_at(c, s->addr) || func_at(c, s->addr)) continue;
     bfunc *f = add_func(c, s->addr, bintern(c, s->name));
     f->flags = LLGI_FUNC_SYMTAB | (s->size ? LLGI_FUNC_SIZED : 0);
