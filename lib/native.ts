@@ -2,6 +2,7 @@
 
 import type { DwarfSections } from '../compiler/dwarf/reader';
 import path from 'node:path';
+import type { DwarfSections } from '../compiler/dwarf/reader';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
@@ -133,6 +134,15 @@ export interface NativeAddon {
   /** Installs the fault handler (runtime/include/llgi_crash.h): traceback to fd (-1: none), record file, signal bit mask. */
   crashInstall(fd: number, record: string | null, signals: number): void;
   crashUninstall(): void;
+  /**
+   * The line table at `offset` of .debug_line (runtime/include/llgi_dwarf.h): seqs holds lowPc, highPc,
+   * rowStart, rowCount per sequence; fields holds file, line, column, isStmt per row. Throws LLGI_DWARF_CORRUPT.
+   */
+  dwarfLineTable(sections: DwarfSections, offset: number, compDir: string): { version: number; files: (string | null)[]; seqs: Float64Array; address: Float64Array; fields: Uint32Array };
+  /** That table's answers (llgi_dline_intervals): lo, hi, file (2^32 - 1: none), line per interval. */
+  dwarfLineIntervals(sections: DwarfSections, offset: number, compDir: string): Float64Array;
+  /** The path llvm-symbolizer prints for a file entry (llgi_dline_path). */
+  dwarfLinePath(version: number, dirs: (string | null)[], name: string, dirIndex: number, compDir: string): string;
 }
 
 export interface InterposedSlot {

@@ -5,6 +5,7 @@
 
 #include "build.h"
 #include "crash.h"
+#include "dwarf_line.h"
 #include "interpose.h"
 #include "live.h"
 #include "llgo.h"
@@ -37,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitLlgo(env, exports);
   llgi::InitCrash(env, exports);
   llgi::InitBuild(env, exports);
+  llgi::InitDwarfLine(env, exports);
   return exports;
 }
 
