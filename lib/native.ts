@@ -1,6 +1,8 @@
 // Loads the native addon (built by node-gyp at install, found by `bindings`).
 
 import path from 'node:path';
+import type { NativeDwarfAranges, NativeDwarfInfo } from '../compiler/dwarf/info';
+import type { DwarfSections } from '../compiler/dwarf/reader';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
 export interface NativeTable {
@@ -83,6 +85,10 @@ export interface NativeAddon {
   /** Installs the fault handler (runtime/include/llgi_crash.h): traceback to fd (-1: none), record file, signal bit mask. */
   crashInstall(fd: number, record: string | null, signals: number): void;
   crashUninstall(): void;
+  /** The compile units and subroutines of .debug_info (runtime/include/llgi_dwarf.h); throws LLGI_DWARF_CORRUPT. */
+  dwarfInfo(sections: DwarfSections): NativeDwarfInfo;
+  /** The sets of .debug_aranges; throws LLGI_DWARF_CORRUPT. */
+  dwarfAranges(sections: DwarfSections): NativeDwarfAranges;
 }
 
 export interface InterposedSlot {

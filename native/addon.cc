@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "crash.h"
+#include "dwarf_info.h"
 #include "interpose.h"
 #include "live.h"
 #include "llgo.h"
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitInterpose(env, exports);
   llgi::InitLlgo(env, exports);
   llgi::InitCrash(env, exports);
+  llgi::InitDwarfInfo(env, exports);
   return exports;
 }
 
