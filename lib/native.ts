@@ -1,7 +1,7 @@
 // Loads the native addon (built by node-gyp at install, found by `bindings`).
 
-import type { DwarfSections } from '../compiler/dwarf/reader';
 import path from 'node:path';
+import type { NativeDwarfAranges, NativeDwarfInfo } from '../compiler/dwarf/info';
 import type { DwarfSections } from '../compiler/dwarf/reader';
 import { LlgiError, type LlgiErrorCode } from '../compiler/errors';
 
@@ -143,6 +143,10 @@ export interface NativeAddon {
   dwarfLineIntervals(sections: DwarfSections, offset: number, compDir: string): Float64Array;
   /** The path llvm-symbolizer prints for a file entry (llgi_dline_path). */
   dwarfLinePath(version: number, dirs: (string | null)[], name: string, dirIndex: number, compDir: string): string;
+  /** The compile units and subroutines of .debug_info (runtime/include/llgi_dwarf.h); throws LLGI_DWARF_CORRUPT. */
+  dwarfInfo(sections: DwarfSections): NativeDwarfInfo;
+  /** The sets of .debug_aranges; throws LLGI_DWARF_CORRUPT. */
+  dwarfAranges(sections: DwarfSections): NativeDwarfAranges;
 }
 
 export interface InterposedSlot {

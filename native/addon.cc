@@ -6,6 +6,7 @@
 #include "build.h"
 #include "crash.h"
 #include "dwarf_line.h"
+#include "dwarf_info.h"
 #include "interpose.h"
 #include "live.h"
 #include "llgo.h"
@@ -39,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitCrash(env, exports);
   llgi::InitBuild(env, exports);
   llgi::InitDwarfLine(env, exports);
+  llgi::InitDwarfInfo(env, exports);
   return exports;
 }
 

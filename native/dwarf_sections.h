@@ -12,10 +12,12 @@
 namespace llgi {
 
 inline llgi_dbytes SectionBytes(const Napi::Object& o, const char* key) {
+  static const uint8_t kEmpty[1] = {0};
   Napi::Value v = o.Get(key);
   if (!v.IsBuffer()) return llgi_dbytes{nullptr, 0};
   auto b = v.As<Napi::Buffer<uint8_t>>();
-  return llgi_dbytes{b.Data(), b.Length()};
+  // An empty section is present (p non-NULL), as an empty Buffer was to the TypeScript readers.
+  return llgi_dbytes{b.Data() ? b.Data() : kEmpty, b.Length()};
 }
 
 inline llgi_dsections SectionsOf(const Napi::Object& o) {

@@ -142,6 +142,8 @@ typedef struct llgi_dsub {
   uint8_t tag;                       /* LLGI_DSUB_* */
   uint8_t trampoline;                /* DW_AT_trampoline on the DIE itself (gc's wrappers) */
   uint8_t has;                       /* LLGI_DHAS_* */
+  uint64_t decl_unit_offset;         /* .debug_info offset of the unit decl_file was found in (also when
+                                        it is not listed in units) */
 } llgi_dsub;
 
 typedef struct llgi_dunit {
@@ -195,6 +197,7 @@ typedef struct llgi_daranges {
   llgi_darange *ranges;
   uint32_t count;
   uint64_t *set_cu;
+  uint32_t *set_start; /* index in ranges of each set's first range (its ranges end where the next set's start) */
   uint32_t nsets;
 } llgi_daranges;
 

@@ -144,6 +144,14 @@ static inline int64_t dr_sleb(dreader *r) {
   return (int64_t)v;
 }
 
+/* Skips a LEB128 without decoding it: skipped values may be of any length. */
+static inline void dr_skip_leb(dreader *r) {
+  size_t p = r->pos;
+  while (p < r->end && (r->buf[p] & 0x80)) p++;
+  if (p >= r->end) dr_fail(r, r->pos, "truncated LEB128");
+  r->pos = p + 1;
+}
+
 /* A NUL-terminated string inside the window; returns it in place. */
 static inline const char *dr_cstr(dreader *r) {
   const uint8_t *p = r->buf + r->pos;
