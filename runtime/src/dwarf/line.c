@@ -438,8 +438,10 @@ static void resolve_files(lctx *c, uint16_t version, const char *comp_dir) {
     unsigned k = path_parts(version, c->dirs, c->ndirs, name, c->files[i].dir, comp_dir, parts);
     if (!in_place(parts, k, comp_dir)) bytes += join(parts, k, NULL) + 1;
   }
+  /* Never malloc(0): a table that was read has non-NULL files and priv. */
   c->paths = malloc((n ? n : 1) * sizeof *c->paths);
-  if (!c->paths || (bytes && !(c->joined = malloc(bytes)))) dfail_oom(&c->fail);
+  c->joined = malloc(bytes ? bytes : 1);
+  if (!c->paths || !c->joined) dfail_oom(&c->fail);
   char *at = c->joined;
   if (base) c->paths[0] = NULL;
   for (size_t i = 0; i < c->nfiles; i++) {
