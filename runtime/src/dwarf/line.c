@@ -223,10 +223,8 @@ static lheader read_header(lctx *c, dreader *r) {
   h.line_base = (int8_t)dr_u8(r);
   h.line_range = dr_u8(r);
   h.opcode_base = dr_u8(r);
-  if (h.opcode_base > 1) {
-    h.std_lengths = r->buf + r->pos;
-    dr_skip(r, h.opcode_base - 1u);
-  }
+  h.std_lengths = r->buf + r->pos; /* read byte by byte: a truncation is reported at its byte */
+  for (unsigned i = 1; i < h.opcode_base; i++) dr_u8(r);
 
   if (h.version >= 5) {
     read_entries(c, r, 1);
