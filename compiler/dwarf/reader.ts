@@ -89,26 +89,6 @@ export class DwarfReader {
     return v >= 0x80 ? v - 0x100 : v;
   }
 
-  i16(): number {
-    const v = this.u16();
-    return v >= 0x8000 ? v - 0x10000 : v;
-  }
-
-  i32(): number {
-    this.need(4);
-    const v = this.buf.readInt32LE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-
-  i64(): number {
-    this.need(8);
-    const v = this.buf.readBigInt64LE(this.pos);
-    this.pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) this.fail('64-bit signed value out of range', this.pos - 8);
-    return Number(v);
-  }
-
   uleb(): number {
     let result = 0;
     let mul = 1;
