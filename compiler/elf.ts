@@ -7,7 +7,6 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { LlgiError } from './errors';
-import { COMPRESSED_RATIO } from './table/heap';
 import type { DwarfSections } from './dwarf/reader';
 
 export interface ElfSection {
@@ -148,13 +147,8 @@ export function noteBuildId(buf: Buffer, align: number): string | null {
   return n ? n.desc.toString('hex') : null;
 }
 
-/**
- * The DWARF the section headers describe: whether there is a .debug_info, and
- * the bytes of every .debug_ / .zdebug_ section, compressed ones counted at
- * their estimated inflated size (heap.ts). undefined when the section headers
- * cannot be read.
- */
-function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): { hasDwarf: boolean; dwarfBytes: number } | undefined {
+/** Whether the section headers describe a .debug_info; undefined when they cannot be read. */
+function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, size: number): { hasDwarf: boolean } | undefined {
   const shoff = Number(head.readBigUInt64LE(40));
   const shentsize = head.readUInt16LE(58);
   const shnum = head.readUInt16LE(60);
@@ -167,22 +161,24 @@ function probeDwarf(head: Buffer, read: (off: number, len: number) => Buffer, si
   if (strOff + strSize > size || strSize > 1 << 24) return undefined;
   const names = read(strOff, strSize);
   let hasDwarf = false;
-  let dwarfBytes = 0;
   for (let i = 0; i < shnum; i++) {
     const n = sh.readUInt32LE(i * 64);
     if (n >= names.length) continue;
     const name = names.toString('latin1', n, Math.max(n, names.indexOf(0, n)));
     if (name === '.debug_info' || name === '.zdebug_info') hasDwarf = true;
-    dwarfBytes += dwarfSectionBytes(name, sh.readUInt32LE(i * 64 + 4), Number(sh.readBigUInt64LE(i * 64 + 8)), Number(sh.readBigUInt64LE(i * 64 + 32)));
   }
-  return { hasDwarf, dwarfBytes };
+  return { hasDwarf };
 }
 
-/** A section's share of the DWARF (probe's dwarfBytes): compressed ones at their estimated inflated size. */
-function dwarfSectionBytes(name: string, type: number, flags: number, size: number): number {
-  const zdebug = name.startsWith('.zdebug_');
-  if (type === SHT_NOBITS || (!name.startsWith('.debug_') && !zdebug)) return 0;
-  return (flags & SHF_COMPRESSED) !== 0 || zdebug ? size * COMPRESSED_RATIO : size;
+/** A symbol table's bytes with its string table and SHT_SYMTAB_SHNDX companion (ElfFile.symbolTable). */
+export interface SymbolTableBytes {
+  tab: ElfSection;
+  strtab: ElfSection;
+  where: string;
+  count: number;
+  syms: Buffer;
+  strs: Buffer;
+  xindex?: Buffer;
 }
 
 export class ElfFile {
@@ -219,7 +215,7 @@ export class ElfFile {
    * and DWARF are checked only by open().
    */
   static probe(path: string): {
-    machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; dwarfBytes?: number; buildId?: string | null; linkBias?: bigint;
+    machine: ElfFile['machine']; type: ElfFile['type']; hasDwarf?: boolean; buildId?: string | null; linkBias?: bigint;
   } {
     let fd: number;
     try {
@@ -311,11 +307,6 @@ export class ElfFile {
 
   dynamicSymbols(): ElfSymbol[] {
     return (this.dynsymCache ??= this.readSymbols(SHT_DYNSYM));
-  }
-
-  /** Bytes of DWARF, compressed sections at their estimated inflated size (as probe's dwarfBytes). */
-  dwarfBytes(): number {
-    return this.sections.reduce((n, s) => n + dwarfSectionBytes(s.name, s.type, s.flags, s.size), 0);
   }
 
   buildId(): string | null {
@@ -449,16 +440,39 @@ export class ElfFile {
   // ---- symbols ----------------------------------------------------------
 
   /** All entries of the first table of `type`, including the null symbol 0, so array index = symbol index. */
-  private readSymbols(type: number): ElfSymbol[] {
+  /**
+   * The raw function symbol table the table builder reads: .symtab, or
+   * .dynsym when there is no (or an empty) .symtab; its headers checked.
+   * undefined when there is neither.
+   */
+  symbolTable(): SymbolTableBytes | undefined {
+    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+      const t = this.symbolTableOf(type);
+      if (t && t.syms.length) return t;
+    }
+    return undefined;
+  }
+
+  private symbolTableOf(type: number): SymbolTableBytes | undefined {
     const tab = this.sections.find((s) => s.type === type);
-    if (!tab) return [];
+    if (!tab) return undefined;
     const where = `symbol table ${this.describe(tab)}`;
     if (tab.entsize !== SYM_SIZE) this.corrupt(`${where} has sh_entsize ${tab.entsize}, expected ${SYM_SIZE}`);
     if (tab.size % SYM_SIZE !== 0) this.corrupt(`${where} size 0x${tab.size.toString(16)} is not a multiple of ${SYM_SIZE}`);
     const strtab = this.sections[tab.link];
     if (!strtab || strtab.type !== SHT_STRTAB) this.corrupt(`${where} sh_link ${tab.link} is not a string table`);
     const count = tab.size / SYM_SIZE;
-    const xindex = this.symtabShndx(tab, count);
+    return {
+      tab, strtab, where, count, xindex: this.symtabShndx(tab, count),
+      syms: this.buf.subarray(tab.offset, tab.offset + tab.size),
+      strs: this.buf.subarray(strtab.offset, strtab.offset + strtab.size),
+    };
+  }
+
+  private readSymbols(type: number): ElfSymbol[] {
+    const t = this.symbolTableOf(type);
+    if (!t) return [];
+    const { tab, strtab, where, count, xindex } = t;
 
     const b = this.buf;
     const syms: ElfSymbol[] = [];

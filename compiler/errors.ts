@@ -12,7 +12,6 @@ export type LlgiErrorCode =
   | 'LLGI_LLGO_INVALID' // llgo's funcinfo tables or sections are inconsistent (docs/llgo-format.md)
   | 'LLGI_LLGO_SIDECAR_MISSING' // an executable built with -pclntab=external has no <exe>.pclntab beside it (docs/llgo.md)
   | 'LLGI_TABLE_TOO_LARGE' // a table would exceed the format's 32-bit offsets
-  | 'LLGI_OUT_OF_HEAP' // building a table would need more JavaScript heap than the process has (--max-old-space-size)
   | 'LLGI_EMBED_MISSING' // a binary has no reserved .note.llgi table note (docs/embedding.md)
   | 'LLGI_EMBED_TOO_SMALL' // the reserved note is smaller than the table (docs/embedding.md)
   | 'LLGI_BAD_ADDRESS' // an address argument is malformed or out of range

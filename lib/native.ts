@@ -52,11 +52,60 @@ export interface TraceResult {
 }
 
 /** The addon interface this code was written against (native/addon.cc kAbiVersion). */
-const ABI_VERSION = 14;
+const ABI_VERSION = 15;
+
+/** What compiler/table/build.ts gives the C table builder (native/build.cc, runtime/include/llgi_build.h). */
+export interface BuildInput {
+  sections: DwarfSections;
+  /** [start, end) of each executable section. */
+  exec: Float64Array;
+  /** The symbol table (ElfFile.symbolTable), absent when there is none. */
+  symtab?: { syms: Buffer; strs: Buffer; xindex?: Buffer; where: string };
+  /** Per section index: 1 for an SHF_EXECINSTR section. */
+  execSections: Uint8Array;
+  llgo?: {
+    funcNames: Buffer; funcSymbols: Buffer; funcFiles: Buffer; funcLine: Uint32Array;
+    entryPc: Float64Array; entryFunc: Uint32Array;
+    sitePc: Float64Array; siteFunc: Uint32Array; siteFiles: Buffer; siteLine: Uint32Array;
+  };
+  strict: boolean;
+  /** A gc-built binary: gc's names and files. */
+  gc: boolean;
+  progress?: (done: number, total: number) => void;
+}
+
+/** A table's content as llgi_table_write_full takes it; addresses are link-time, node -1 / parent -1 for none. */
+export interface TableShape {
+  textStart: number;
+  textEnd: number;
+  funcs: {
+    entry: number; size?: number; name: string; flags: number; declFile?: string; declLine?: number; symFile?: string;
+    lines: { pc: number; file?: string; line: number }[];
+    paints: { pc: number; node: number }[];
+  }[];
+  nodes: { parent: number; name: string; callFile?: string; callLine: number }[];
+}
+
+export interface BuildOutput {
+  table: Buffer;
+  functions: number;
+  functionsWithDwarf: number;
+  compileUnits: number;
+  lineRows: number;
+  inlineNodes: number;
+  llgoFunctions: number;
+  warnings: string[];
+}
 
 export interface NativeAddon {
   abiVersion: number;
   Table: new (table: Buffer, sums?: Buffer) => NativeTable;
+  /** Builds a binary's table (runtime/include/llgi_build.h). */
+  buildTable(input: BuildInput): BuildOutput;
+  /** Lays out a table of a given shape (runtime/include/llgi_table_write.h): for tests of the reader. */
+  writeTable(model: TableShape): Buffer;
+  /** gc's spelling of a name as the builder applies it (runtime/src/builder/goname.h); fromSymtab null: shapes only. */
+  gcName(name: string, fromSymtab: boolean | null, dwarfName: string | null): string;
   tableHeaderSize: number;
   dlopen(path: string): LoadedImage;
   dlclose(handle: bigint): boolean;
@@ -85,6 +134,15 @@ export interface NativeAddon {
   /** Installs the fault handler (runtime/include/llgi_crash.h): traceback to fd (-1: none), record file, signal bit mask. */
   crashInstall(fd: number, record: string | null, signals: number): void;
   crashUninstall(): void;
+  /**
+   * The line table at `offset` of .debug_line (runtime/include/llgi_dwarf.h): seqs holds lowPc, highPc,
+   * rowStart, rowCount per sequence; fields holds file, line, column, isStmt per row. Throws LLGI_DWARF_CORRUPT.
+   */
+  dwarfLineTable(sections: DwarfSections, offset: number, compDir: string): { version: number; files: (string | null)[]; seqs: Float64Array; address: Float64Array; fields: Uint32Array };
+  /** That table's answers (llgi_dline_intervals): lo, hi, file (2^32 - 1: none), line per interval. */
+  dwarfLineIntervals(sections: DwarfSections, offset: number, compDir: string): Float64Array;
+  /** The path llvm-symbolizer prints for a file entry (llgi_dline_path). */
+  dwarfLinePath(version: number, dirs: (string | null)[], name: string, dirIndex: number, compDir: string): string;
   /** The compile units and subroutines of .debug_info (runtime/include/llgi_dwarf.h); throws LLGI_DWARF_CORRUPT. */
   dwarfInfo(sections: DwarfSections): NativeDwarfInfo;
   /** The sets of .debug_aranges; throws LLGI_DWARF_CORRUPT. */

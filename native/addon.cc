@@ -3,7 +3,9 @@
 // live in lib/, table logic in runtime/.
 #include <napi.h>
 
+#include "build.h"
 #include "crash.h"
+#include "dwarf_line.h"
 #include "dwarf_info.h"
 #include "interpose.h"
 #include "live.h"
@@ -24,7 +26,7 @@ void ThrowCoded(Napi::Env env, const char* code, const char* msg) {
 namespace {
 
 // Bump with every change to the functions or data layouts lib/native.ts uses.
-constexpr int kAbiVersion = 14;
+constexpr int kAbiVersion = 15;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Table", llgi::Table::Init(env));
@@ -36,6 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   llgi::InitInterpose(env, exports);
   llgi::InitLlgo(env, exports);
   llgi::InitCrash(env, exports);
+  llgi::InitBuild(env, exports);
+  llgi::InitDwarfLine(env, exports);
   llgi::InitDwarfInfo(env, exports);
   return exports;
 }

@@ -12,7 +12,7 @@ export function publicName(name: string): string {
 /**
  * gc's name for an llgo function (§8.2's table, RECOMMENDATION): closures
  * `$1$2` -> `.func1.2`, type arguments -> `[...]` (gc's funcNameForPrint,
- * compiler/table/goname.ts, the one place generic names are normalized), `init#k` -> `init.(k-1)`,
+ * compiler/table/goname.ts; the table builder spells gc binaries' names by the same rule in C), `init#k` -> `init.(k-1)`,
  * `$bound` -> `-fm`. Accepts llgo's linker symbol or its display name (whose
  * trailing `$N` llgo already spelled `.funcN`).
  */

@@ -1,6 +1,7 @@
 // The LLGI table layout, mirrored from runtime/include/llgi_table.h (the C
-// reader is the authority; docs/table-format.md describes both). Only
-// compiler/table/write.ts encodes these bytes.
+// reader is the authority; docs/table-format.md describes both), for the
+// TypeScript that reads tables and their headers (runtime/src/table_write.c
+// encodes them).
 
 export const MAGIC = 'LLGITBL1';
 /**

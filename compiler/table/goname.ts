@@ -1,6 +1,8 @@
-// gc's spelling of Go function names: the one place where names read from a
-// binary's symbol table or DWARF are turned into what gc's runtime prints
-// (docs/symbolization.md, "gc-built binaries"; docs/gc-semantics.md §5.5).
+// gc's spelling of Go function names (docs/symbolization.md, "gc-built
+// binaries"; docs/gc-semantics.md §5.5). The table builder applies it to gc
+// binaries in C (runtime/src/builder/goname.c, the same rules); this copy of
+// funcNameForPrint spells llgo's names (compiler/llgo/names.ts), and
+// isGcBinary tells the builder which binaries gc built.
 //
 // - Generic shapes: gc's symbols and DWARF name instantiations by shape
 //   (`F[go.shape.int]`, `(*T[go.shape.string]).M`), and its runtime prints
@@ -30,13 +32,6 @@ export function funcNameForPrint(name: string): string {
   return `${name.slice(0, i)}[...]${name.slice(j + 1)}`;
 }
 
-const ABI_SUFFIX = /\.(?:abi\d+|abiinternal)$/;
-
-/** A `.symtab` name of a gc binary without the linker's ABI mangling (`runtime.goexit.abi0` -> `runtime.goexit`). */
-export function stripAbiSuffix(name: string): string {
-  return name.replace(ABI_SUFFIX, '');
-}
-
 /**
  * Whether gc's linker built `elf`: it has a `.gopclntab` section. gc's
  * linker always writes one (cmd/link/internal/ld/data.go), for every build
@@ -45,17 +40,4 @@ export function stripAbiSuffix(name: string): string {
  */
 export function isGcBinary(elf: ElfFile): boolean {
   return elf.section('.gopclntab') !== undefined;
-}
-
-/**
- * The name gc's runtime prints for a function of a gc binary named `name` by
- * its symbol table (`fromSymtab`) or DWARF. ABI suffixes are stripped only
- * from symbol names, and only when DWARF does not name the function by the
- * suffixed name itself (`dwarfName`): gc emits no subprogram DIE for
- * assembly and ABI wrappers, while a Go function literally named `abi0`
- * has one.
- */
-export function gcRuntimeName(name: string, fromSymtab: boolean, dwarfName?: string): string {
-  const s = fromSymtab && dwarfName !== name ? stripAbiSuffix(name) : name;
-  return funcNameForPrint(s);
 }

@@ -2,11 +2,7 @@
 // <module> <address> lines, answers streamed per line), our gc layout and
 // frame fields for output (docs/symbolization.md, "The symbolize command").
 
-import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
-import { ElfFile } from '../../compiler/elf';
-import { maxOldSpaceFor } from '../../compiler/table/heap';
 import { parseArgs } from 'node:util';
 import { isLlgiError, type LlgiError } from '../../compiler/errors';
 import { Symbolizer, formatFrames, type Frame, type OpenOptions } from '../symbolize';
@@ -119,25 +115,6 @@ function answerJson(a: Answer) {
   return { address: a.query.address, module: a.query.module, frames: a.frames.map(frameJson), ...error };
 }
 
-/** Set in the environment of the rerun, so that it never reruns again. */
-const RERUN = 'LLGI_HEAP_RERUN';
-
-/**
- * The table of `obj` does not fit in this process's heap (LLGI_OUT_OF_HEAP):
- * the same command again, in a node whose heap fits it, when the machine's
- * memory allows; its exit status, or null when it cannot be run. Nothing of
- * stdin has been read yet, so the rerun reads it all.
- */
-function rerunWithHeap(obj: string): number | null {
-  if (process.env[RERUN]) return null;
-  const mib = maxOldSpaceFor(ElfFile.probe(obj).dwarfBytes ?? 0);
-  if (mib * 2 ** 20 > 0.9 * os.totalmem()) return null;
-  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${mib}`, process.argv[1], ...process.argv.slice(2)], {
-    stdio: 'inherit', env: { ...process.env, [RERUN]: '1' },
-  });
-  return r.status ?? 1;
-}
-
 export async function symbolizeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -164,13 +141,7 @@ export async function symbolizeCommand(argv: string[]): Promise<number> {
   const tables = new Tables({ strict: values.strict, llgoSidecar: values.pclntab, cacheDir });
   // The one binary is opened before any input is read: a bad one fails the command at once.
   if (obj !== undefined) {
-    try {
-      tables.get(obj);
-    } catch (e) {
-      const status = isLlgiError(e, 'LLGI_OUT_OF_HEAP') ? rerunWithHeap(obj) : null;
-      if (status !== null) return status;
-      throw e;
-    }
+    tables.get(obj);
   }
   const ret = !!values['return-addresses'];
   let bad = 0;

@@ -79,6 +79,34 @@ typedef struct llgi_dline_table {
 int llgi_dline_read(const llgi_dsections *s, uint64_t offset, const char *comp_dir, llgi_dline_table *out, llgi_derr *err);
 void llgi_dline_free(llgi_dline_table *t);
 
+/* An address interval [lo, hi) of a line table and what llvm-symbolizer
+ * answers inside it: a file index of the table (LLGI_DNONE, line 0, where the
+ * row's index names no file) and a line. */
+typedef struct llgi_dline_iv {
+  uint64_t lo, hi;
+  uint32_t file;
+  uint32_t line;
+} llgi_dline_iv;
+
+/* The table's answers as sorted, non-overlapping intervals, neighbours with
+ * the same file and line merged: LLVM's lookup (DWARFDebugLine::LineTable::
+ * lookupAddress): the sequence is the first in (high_pc, index) order that
+ * ends above the address, and none when that one starts above it; inside it
+ * the row std::upper_bound over rows 1.. finds, less one (on ascending rows:
+ * the last row at or below the address). *out is malloc'd (NULL when *n is
+ * 0); returns 0, or -2 when out of memory (*out NULL, *n 0). */
+int llgi_dline_intervals(const llgi_dline_table *t, llgi_dline_iv **out, uint32_t *n);
+
+/* The path llvm-symbolizer prints for a file entry (LLVM's Prologue::
+ * getFileNameByIndex, AbsoluteFilePath; docs/symbolization.md): `name` alone
+ * when it starts with '/', else comp_dir (not for a v5 entry of directory 0,
+ * nor when the directory is absolute), the include directory and the name
+ * joined as llvm::sys::path::append joins them. dirs[i] is directory i (v5)
+ * or i + 1 (v2-4); a NULL directory counts as "". Writes the path and a NUL
+ * into buf when cap exceeds its length; returns the length. */
+size_t llgi_dline_path(uint16_t version, const char *const *dirs, uint32_t ndirs, const char *name, uint64_t dir_index,
+                       const char *comp_dir, char *buf, size_t cap);
+
 /* ---- .debug_info ---- */
 
 enum { LLGI_DSUB_SUBPROGRAM = 0, LLGI_DSUB_INLINED = 1 };

@@ -11,7 +11,7 @@
  * image's exported function symbols (llgi_image_functions; Linux: the dynamic
  * symbol table, DT_SYMTAB sized by DT_GNU_HASH / DT_HASH).
  *
- * What it builds is what compiler/llgo/merge.ts builds from a file without
+ * What it builds is what the table builder (llgi_build.h) builds from a file without
  * DWARF: an entry site names the dynamic symbol that owns it when that
  * symbol is the record's (others are LTO inline copies and are dropped) and
  * moves the function's entry to the symbol's start; a site no dynamic symbol

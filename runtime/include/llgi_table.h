@@ -1,8 +1,8 @@
 /*
  * llgi_table.h: the C reader of the LLGI table (docs/table-format.md).
  *
- * The table is produced by compiler/table (TypeScript) and by
- * llgi_table_write (C); this file is its only reader. A table is adopted in
+ * The table is written by llgi_table_write (llgi_table_write.h, for the
+ * table builder llgi_build.h and for llgi_llgo.h); this file is its only reader. A table is adopted in
  * one of two ways, and every lookup then reads the caller's buffer in place:
  * - whole (llgi_table_adopt): every byte, offset, count, ordering and index is
  *   validated first, so no lookup can read outside the buffer or return an

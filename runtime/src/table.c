@@ -1,8 +1,8 @@
 /*
  * table.c: adoption (validation) and lookups of the LLGI table.
  *
- * The layout is documented in docs/table-format.md and produced by
- * compiler/table/build.ts. The lookup scheme is gc's findfunc (a findfunctab
+ * The layout is documented in docs/table-format.md and written by
+ * table_write.c. The lookup scheme is gc's findfunc (a findfunctab
  * bucket per 4 KiB, a base index plus 16 per-256-byte deltas, then a short
  * forward scan of the ftab), with llgo's 16-bit deltas so that functions
  * smaller than gc's 16-byte minimum still fit.

@@ -1,6 +1,5 @@
 /*
- * table_write.c: LLGI table layout for tables built in the process
- * (llgi_table_write.h). Mirrors compiler/table/write.ts: sections in header
+ * table_write.c: LLGI table layout (llgi_table_write.h): sections in header
  * order, each 8-byte aligned, gc's findfunctab with u16 deltas, the lane
  * checksum. Strings are interned by pointer identity of their parts.
  */
@@ -48,9 +47,11 @@ static int put(strtab *s, const char *p, size_t n) {
 }
 
 /* Offset of a ‖ sep ‖ b (sep only when both are non-empty; sep 0: plain concatenation). */
+static const char EMPTY[1] = "";
+
 static uint32_t add(strtab *s, const char *a, const char *b, char sep) {
-  if (!a) a = "";
-  if (!b) b = "";
+  if (!a) a = EMPTY;
+  if (!b) b = EMPTY;
   size_t i = hash2(a, b, sep) & s->mask;
   for (; s->slots[i].a; i = (i + 1) & s->mask)
     if (s->slots[i].a == a && s->slots[i].b == b && s->slots[i].sep == sep) return s->slots[i].off;
@@ -68,35 +69,67 @@ static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
+/* Runs [start, start+count) of items at `addr` stride `stride` lie inside [lo, hi), strictly increasing. */
+static int run_ok(const void *items, size_t stride, uint32_t n, uint32_t start, uint32_t count, uint64_t lo, uint64_t hi) {
+  if ((uint64_t)start + count > n) return 0;
+  uint64_t prev = 0;
+  for (uint32_t r = start; r < start + count; r++) {
+    uint64_t a;
+    memcpy(&a, (const uint8_t *)items + (size_t)r * stride, 8);
+    if (a < lo || a >= hi || (r > start && a <= prev)) return 0;
+    prev = a;
+  }
+  return 1;
+}
+
+/* A file name, keyed as a row's (root NULL, name) so both share one string. */
+static uint32_t opt(strtab *s, const char *p) { return p ? add(s, NULL, p, 0) : LLGI_NONE; }
+
 int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *funcs, uint32_t nfunc,
                      const llgi_wrow *rows, uint32_t nrows, uint8_t **out, size_t *size) {
+  llgi_wtable t = {text_start, text_end, funcs, nfunc, rows, nrows, NULL, 0, NULL, 0};
+  return llgi_table_write_full(&t, out, size);
+}
+
+int llgi_table_write_full(const llgi_wtable *t, uint8_t **out, size_t *size) {
+  uint64_t text_start = t->text_start, text_end = t->text_end;
+  const llgi_wfunc *funcs = t->funcs;
+  const llgi_wrow *rows = t->rows;
+  uint32_t nfunc = t->nfunc, nrows = t->nrows, npaints = t->npaints, nnodes = t->nnodes;
   if (!nfunc || text_end <= text_start || text_end - text_start >= LLGI_NONE || funcs[0].entry != text_start) return -1;
   uint32_t text_len = (uint32_t)(text_end - text_start);
   for (uint32_t i = 0; i < nfunc; i++) {
     uint64_t hi = i + 1 < nfunc ? funcs[i + 1].entry : text_end;
-    if (funcs[i].entry >= hi || (uint64_t)funcs[i].row_start + funcs[i].row_count > nrows) return -1;
-    for (uint32_t r = funcs[i].row_start; r < funcs[i].row_start + funcs[i].row_count; r++)
-      if (rows[r].addr < funcs[i].entry || rows[r].addr >= hi || (r > funcs[i].row_start && rows[r].addr <= rows[r - 1].addr)) return -1;
+    if (funcs[i].entry >= hi) return -1;
+    if (!run_ok(rows, sizeof *rows, nrows, funcs[i].row_start, funcs[i].row_count, funcs[i].entry, hi)) return -1;
+    if (!run_ok(t->paints, sizeof *t->paints, npaints, funcs[i].paint_start, funcs[i].paint_count, funcs[i].entry, hi)) return -1;
   }
+  for (uint32_t i = 0; i < npaints; i++)
+    if (t->paints[i].node != LLGI_NONE && t->paints[i].node >= nnodes) return -1;
+  for (uint32_t i = 0; i < nnodes; i++)
+    if (t->nodes[i].parent != LLGI_NONE && t->nodes[i].parent >= i) return -1;
 
   strtab st = {0};
   size_t nslots = 64;
-  while (nslots < 2 * ((size_t)nfunc + nrows) + 2) nslots *= 2;
+  while (nslots < 2 * (3 * (size_t)nfunc + nrows + 2 * (size_t)nnodes) + 2) nslots *= 2;
   st.slots = calloc(nslots, sizeof *st.slots);
   st.mask = nslots - 1;
   uint32_t nbuckets = (text_len + LLGI_BUCKET_SIZE - 1) / LLGI_BUCKET_SIZE;
-  size_t bytes[S_COUNT] = {4 * ((size_t)nfunc + 1), 36 * (size_t)nbuckets, 44 * (size_t)nfunc, 12 * (size_t)nrows, 0, 0, 0};
+  size_t bytes[S_COUNT] = {4 * ((size_t)nfunc + 1), 36 * (size_t)nbuckets, 44 * (size_t)nfunc, 12 * (size_t)nrows,
+                           8 * (size_t)npaints, 16 * (size_t)nnodes, 0};
   uint32_t *ftab = malloc(bytes[S_FTAB]);
-  uint8_t *fbuf = calloc(nfunc, 44), *rbuf = malloc(bytes[S_ROWS] ? bytes[S_ROWS] : 1), *bbuf = calloc(nbuckets ? nbuckets : 1, 36);
+  uint8_t *fbuf = calloc(nfunc, 44), *rbuf = malloc(bytes[S_ROWS] + 1), *bbuf = calloc(nbuckets ? nbuckets : 1, 36);
+  uint8_t *pbuf = malloc(bytes[S_PAINTS] + 1), *nbuf = malloc(bytes[S_NODES] + 1);
   uint8_t *table = NULL;
   int rc = -2;
-  if (!st.slots || !ftab || !fbuf || !rbuf || !bbuf) goto done;
+  if (!st.slots || !ftab || !fbuf || !rbuf || !bbuf || !pbuf || !nbuf) goto done;
   put(&st, "", 1); /* offset 0: "" */
 
   for (uint32_t i = 0; i < nfunc; i++) {
     const llgi_wfunc *f = &funcs[i];
     ftab[i] = (uint32_t)(f->entry - text_start);
-    uint32_t rec[11] = {add(&st, f->pkg, f->local, '.'), LLGI_NONE, 0, f->size, f->row_start, f->row_count, 0, 0, f->flags, LLGI_NONE, 0};
+    uint32_t rec[11] = {add(&st, f->pkg, f->local, '.'), opt(&st, f->decl_file), f->decl_line, f->size, f->row_start, f->row_count,
+                        f->paint_start, f->paint_count, f->flags, opt(&st, f->sym_file), 0};
     for (int k = 0; k < 11; k++) wr32(fbuf + 44 * (size_t)i + 4 * k, rec[k]);
   }
   ftab[nfunc] = text_len;
@@ -104,6 +137,15 @@ int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *f
     uint32_t file = rows[r].root || rows[r].name ? add(&st, rows[r].root, rows[r].name, 0) : LLGI_NONE;
     uint32_t v[3] = {(uint32_t)(rows[r].addr - text_start), file, file == LLGI_NONE ? 0 : rows[r].line};
     for (int k = 0; k < 3; k++) wr32(rbuf + 12 * (size_t)r + 4 * k, v[k]);
+  }
+  for (uint32_t p = 0; p < npaints; p++) {
+    uint32_t v[2] = {(uint32_t)(t->paints[p].addr - text_start), t->paints[p].node};
+    for (int k = 0; k < 2; k++) wr32(pbuf + 8 * (size_t)p + 4 * k, v[k]);
+  }
+  for (uint32_t n = 0; n < nnodes; n++) {
+    const llgi_wnode *d = &t->nodes[n];
+    uint32_t v[4] = {d->parent, add(&st, NULL, d->name, '.'), opt(&st, d->call_file), d->call_line};
+    for (int k = 0; k < 4; k++) wr32(nbuf + 16 * (size_t)n + 4 * k, v[k]);
   }
   if (st.oom) goto done;
   if (st.len >= LLGI_NONE) {
@@ -128,8 +170,8 @@ int llgi_table_write(uint64_t text_start, uint64_t text_end, const llgi_wfunc *f
     }
   }
 
-  const void *body[S_COUNT] = {ftab, bbuf, fbuf, rbuf, NULL, NULL, st.buf};
-  uint32_t counts[S_COUNT] = {nfunc + 1, nbuckets, nfunc, nrows, 0, 0, (uint32_t)st.len};
+  const void *body[S_COUNT] = {ftab, bbuf, fbuf, rbuf, pbuf, nbuf, st.buf};
+  uint32_t counts[S_COUNT] = {nfunc + 1, nbuckets, nfunc, nrows, npaints, nnodes, (uint32_t)st.len};
   size_t offs[S_COUNT], total = LLGI_TABLE_HEADER_SIZE;
   for (int s = 0; s < S_COUNT; s++) {
     total = align8(total);
@@ -169,5 +211,7 @@ done:
   free(fbuf);
   free(rbuf);
   free(bbuf);
+  free(pbuf);
+  free(nbuf);
   return rc;
 }
