@@ -472,26 +472,50 @@ export class ElfFile {
   private readSymbols(type: number): ElfSymbol[] {
     const t = this.symbolTableOf(type);
     if (!t) return [];
-    const { tab, strtab, where, count, xindex } = t;
-
-    const b = this.buf;
     const syms: ElfSymbol[] = [];
-    for (let i = 0; i < count; i++) {
-      const o = tab.offset + i * SYM_SIZE;
-      const info = b[o + 4];
-      const shndx = b.readUInt16LE(o + 6);
-      if (shndx === SHN_XINDEX && !xindex) this.corrupt(`symbol ${i} in ${where} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`);
-      syms.push({
-        name: this.stringAt(strtab, b.readUInt32LE(o), `name of symbol ${i} in ${where}`),
-        value: this.u64(o + 8, `symbol ${i} st_value in ${where}`),
-        size: this.u64(o + 16, `symbol ${i} st_size in ${where}`),
-        type: info & 0xf,
-        bind: info >> 4,
-        visibility: b[o + 5] & 3,
-        shndx: shndx === SHN_XINDEX && xindex ? xindex.readUInt32LE(i * 4) : shndx,
-      });
-    }
+    for (let i = 0; i < t.count; i++) syms.push(this.symbolAt(t, i));
     return syms;
+  }
+
+  /**
+   * The symbols of .dynsym, then .symtab, whose names start with `prefix`
+   * (ASCII), in table order. Only those names are decoded: a large binary's
+   * symbol tables hold hundreds of thousands of others.
+   */
+  symbolsWithPrefix(prefix: string): ElfSymbol[] {
+    const want = Buffer.from(prefix, 'latin1');
+    const b = this.buf;
+    const out: ElfSymbol[] = [];
+    for (const type of [SHT_DYNSYM, SHT_SYMTAB]) {
+      const t = this.symbolTableOf(type);
+      if (!t) continue;
+      const base = t.strtab.offset;
+      const limit = t.strtab.size - want.length;
+      for (let i = 0; i < t.count; i++) {
+        const off = b.readUInt32LE(t.tab.offset + i * SYM_SIZE);
+        if (off > limit || b[base + off] !== want[0] || b.compare(want, 0, want.length, base + off, base + off + want.length) !== 0) continue;
+        out.push(this.symbolAt(t, i));
+      }
+    }
+    return out;
+  }
+
+  private symbolAt(t: SymbolTableBytes, i: number): ElfSymbol {
+    const { tab, strtab, where, xindex } = t;
+    const b = this.buf;
+    const o = tab.offset + i * SYM_SIZE;
+    const info = b[o + 4];
+    const shndx = b.readUInt16LE(o + 6);
+    if (shndx === SHN_XINDEX && !xindex) this.corrupt(`symbol ${i} in ${where} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`);
+    return {
+      name: this.stringAt(strtab, b.readUInt32LE(o), `name of symbol ${i} in ${where}`),
+      value: this.u64(o + 8, `symbol ${i} st_value in ${where}`),
+      size: this.u64(o + 16, `symbol ${i} st_size in ${where}`),
+      type: info & 0xf,
+      bind: info >> 4,
+      visibility: b[o + 5] & 3,
+      shndx: shndx === SHN_XINDEX && xindex ? xindex.readUInt32LE(i * 4) : shndx,
+    };
   }
 
   /** The SHT_SYMTAB_SHNDX companion of a symbol table (32-bit section index per symbol), if any. */

@@ -1,16 +1,21 @@
 // parseLineTable against llvm-dwarfdump-19 --debug-line (every row of every
 // sequence, every file name) and llvm-symbolizer-19 (resolved paths), on the
 // compiled fixtures and on hand-assembled line programs that exercise what
-// compilers never emit (VLIW op_index, DWARF64 + odd forms, define_file...).
+// compilers never emit (VLIW op_index, DWARF64 + odd forms, define_file...);
+// the C reader's address intervals (llgi_dline_intervals) against what
+// llvm-symbolizer-19 answers at their edges and, on a hand-assembled table
+// with rows out of order and overlapping sequences, at every address.
 
 import test, { ExecutionContext } from 'ava';
 import * as fc from 'fast-check';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ElfFile } from '../compiler/elf';
 import { parseLineTable, resolveFileName, LineTable } from '../compiler/dwarf/line';
 import type { DwarfSections } from '../compiler/dwarf/reader';
 import { isLlgiError } from '../compiler/errors';
+import { native } from '../lib/native';
 import { buildFixtures, Fixture, removeFixtures, reportSkipped, requireTools, run } from './fixtures/elfline/build';
 
 test.after.always(() => removeFixtures());
@@ -409,14 +414,13 @@ function synthetic(): Synthetic {
   return { line: Buffer.from(line.out), lineStr: Buffer.from(lineStr.out), str: Buffer.from(str.out), units: placed };
 }
 
-/** Assembles the synthetic sections into an ELF object so dwarfdump can read them. */
-function assemble(dir: string, syn: Synthetic): string {
-  const section = (name: string, flags: string, data: Buffer) => `.section ${name},${flags}\n.byte ${[...data].join(',')}\n`;
-  const src = path.join(dir, 'synthetic.s');
+/** Assembles raw debug sections (name -> bytes) into an ELF object the LLVM tools can read. */
+function assemble(dir: string, name: string, sections: Record<string, Buffer>): string {
   // The string sections need the flags the assembler insists on for those names.
-  const strings = '"MS",@progbits,1';
-  fs.writeFileSync(src, section('.debug_line', '"",@progbits', syn.line) + section('.debug_line_str', strings, syn.lineStr) + section('.debug_str', strings, syn.str));
-  const obj = path.join(dir, 'synthetic.o');
+  const flags = (section: string) => (section.endsWith('str') ? '"MS",@progbits,1' : '"",@progbits');
+  const src = path.join(dir, `${name}.s`);
+  fs.writeFileSync(src, Object.entries(sections).map(([n, data]) => `.section ${n},${flags(n)}\n.byte ${[...data].join(',')}\n`).join(''));
+  const obj = path.join(dir, `${name}.o`);
   run('clang-19', ['-c', '--target=x86_64-linux-gnu', src, '-o', obj]);
   return obj;
 }
@@ -424,7 +428,7 @@ function assemble(dir: string, syn: Synthetic): string {
 test('hand-assembled line programs match llvm-dwarfdump', (t) => {
   if (!requireTools(t, ['clang-19', DWARFDUMP])) return;
   const syn = synthetic();
-  const obj = assemble(buildFixtures().dir, syn);
+  const obj = assemble(buildFixtures().dir, 'synthetic', { '.debug_line': syn.line, '.debug_line_str': syn.lineStr, '.debug_str': syn.str });
   const dwarf = ElfFile.open(obj).dwarfSections();
   t.true(dwarf.line!.equals(syn.line));
   const dumps = dumpLineTables(obj);
@@ -470,6 +474,119 @@ test('resolveFileName follows llvm::sys::path::append', (t) => {
   t.is(r(4, ['inc//'], 'x.c', 1, '/cd//'), '/cd//inc//x.c', 'no normalisation');
   t.is(r(4, ['..'], './x.c', 1, 'cd'), 'cd/.././x.c');
   t.is(resolveFileName(4, [], { name: undefined, dirIndex: 0 }, '/cd'), undefined);
+});
+
+// ---- address intervals (llgi_dline_intervals) ------------------------------
+
+/** The C reader's intervals of one table, each with the file:line it answers (?? :0 for no file). */
+function intervals(dwarf: DwarfSections, offset: number, compDir: string): { lo: number; hi: number; at: string }[] {
+  const files = parseLineTable(dwarf, offset, compDir).files;
+  const iv = native().dwarfLineIntervals(dwarf, offset, compDir);
+  const out = [];
+  for (let i = 0; i < iv.length; i += 4) out.push({ lo: iv[i], hi: iv[i + 1], at: iv[i + 2] === 0xffffffff ? '??:0' : `${files[iv[i + 2]]}:${iv[i + 3]}` });
+  return out;
+}
+
+/** llvm-symbolizer's innermost frame at each address as file:line (the line table's answer; ??:0 for none). */
+function symbolizerLines(obj: string, addrs: number[]): string[] {
+  const r = spawnSync(SYMBOLIZER, [`--obj=${obj}`], { input: addrs.map((a) => `0x${a.toString(16)}\n`).join(''), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${SYMBOLIZER} failed: ${r.stderr}`);
+  return r.stdout.trimEnd().split('\n\n').map((block) => block.split('\n')[1].replace(/:\d+$/, ''));
+}
+
+/** Whether ivs are sorted, non-empty, disjoint and differ from an adjacent neighbour. */
+function wellFormed(ivs: { lo: number; hi: number; at: string }[]): boolean {
+  return ivs.every((iv, i) => iv.lo < iv.hi && (i === 0 || ivs[i - 1].hi < iv.lo || (ivs[i - 1].hi === iv.lo && ivs[i - 1].at !== iv.at)));
+}
+
+test('line intervals answer what llvm-symbolizer answers on the fixtures', (t) => {
+  for (const fx of withFixtures(t, [DWARFDUMP, SYMBOLIZER, 'objcopy'])) {
+    const dwarf = ElfFile.open(fx.path).dwarfSections();
+    const addrs: number[] = [];
+    const want: string[] = [];
+    for (const [offset, compDir] of compDirs(oracleFile(fx))) {
+      const ivs = intervals(dwarf, offset, compDir);
+      t.true(ivs.length > 10 && wellFormed(ivs), `${fx.name}@0x${offset.toString(16)}`);
+      // Each interval's first and last byte, and the byte after it where a gap follows.
+      ivs.forEach((iv, i) => {
+        addrs.push(iv.lo, iv.hi - 1);
+        want.push(iv.at, iv.at);
+        if (i + 1 < ivs.length && ivs[i + 1].lo > iv.hi) {
+          addrs.push(iv.hi);
+          want.push('??:0');
+        }
+      });
+    }
+    const got = symbolizerLines(oracleFile(fx), addrs);
+    t.is(got.length, addrs.length, fx.name);
+    const wrong = addrs.filter((a, i) => got[i] !== want[i]).map((a) => `0x${a.toString(16)}: ${got[addrs.indexOf(a)]} != ${want[addrs.indexOf(a)]}`);
+    t.deepEqual(wrong, [], fx.name);
+  }
+});
+
+test('line intervals follow LLVM on rows out of order, overlapping sequences and bad file indexes', (t) => {
+  if (!requireTools(t, ['clang-19', SYMBOLIZER])) return;
+  const p = new Program(DEFAULT_PARAMS);
+  let line = 1;
+  const row = (addr: number, to: number) => {
+    p.setAddress(BigInt(addr)).advanceLine(to - line).copy();
+    line = to;
+  };
+  const end = (addr: number) => {
+    p.setAddress(BigInt(addr)).endSequence();
+    line = 1;
+  };
+  // Rows out of address order: LLVM bisects them as if sorted.
+  [[0x1000, 1], [0x1040, 2], [0x1020, 3], [0x1080, 4], [0x1010, 5], [0x10c0, 6], [0x1060, 7], [0x1060, 8], [0x10a0, 9]].forEach(([a, l]) => row(a, l));
+  end(0x1100);
+  // Overlapping sequences: the first to end answers below its end, or nothing where it starts later.
+  row(0x1100, 20);
+  row(0x1140, 21);
+  end(0x1180);
+  p.setFile(2);
+  row(0x1120, 30);
+  row(0x1130, 31);
+  row(0x1130, 32);
+  end(0x1160);
+  row(0x1150, 40); // ends with the one before: never asked
+  end(0x1160);
+  // A file index naming no file, a line 0, a zero-length sequence, rows sharing an address.
+  p.setFile(9);
+  row(0x1180, 50);
+  p.setFile(1);
+  row(0x1190, 0);
+  p.setFile(2);
+  row(0x11a0, 51);
+  end(0x11c0);
+  row(0x11d0, 55);
+  end(0x11d0);
+  row(0x11e0, 60);
+  row(0x11e0, 61);
+  row(0x11e8, 62);
+  end(0x11f0);
+  const lineSec = Buffer.from(lineUnit({ version: 4, program: p, tables: v4Tables(['inc'], [['a.c', 0], ['b.h', 1]]) }).out);
+
+  // One compile unit over [0x1000, 0x1200) so llvm-symbolizer asks this table.
+  const DW = { compile_unit: 0x11, stmt_list: 0x10, comp_dir: 0x1b, low_pc: 0x11, high_pc: 0x12, sec_offset: 0x17, string: 0x08, addr: 0x01, data8: 0x07 };
+  const abbrev = b().uleb(1).uleb(DW.compile_unit).u8(0)
+    .uleb(DW.stmt_list).uleb(DW.sec_offset).uleb(DW.comp_dir).uleb(DW.string).uleb(DW.low_pc).uleb(DW.addr).uleb(DW.high_pc).uleb(DW.data8)
+    .u8(0, 0, 0);
+  const body = b().u16(4).u32(0).u8(8).uleb(1).u32(0).str('/iv').u64(0x1000n).u64(0x200n);
+  const info = b().u32(body.out.length).raw(body);
+  const obj = assemble(buildFixtures().dir, 'intervals', { '.debug_line': lineSec, '.debug_abbrev': Buffer.from(abbrev.out), '.debug_info': Buffer.from(info.out) });
+
+  const dwarf = ElfFile.open(obj).dwarfSections();
+  const ivs = intervals(dwarf, 0, '/iv');
+  t.true(wellFormed(ivs));
+  const addrs = Array.from({ length: 0x220 }, (_, i) => 0xff0 + i);
+  const got = symbolizerLines(obj, addrs);
+  const answer = (a: number) => ivs.find((iv) => iv.lo <= a && a < iv.hi)?.at ?? '??:0';
+  const wrong = addrs.filter((a, i) => got[i] !== answer(a)).map((a) => `0x${a.toString(16)}: llvm ${got[addrs.indexOf(a)]}, ours ${answer(a)}`);
+  t.deepEqual(wrong, []);
+  // The oracle saw each case: out-of-order rows answering, a hidden start, a bad index, line 0.
+  t.true(got.includes('/iv/a.c:5') && got.includes('/iv/a.c:0') && got.includes('/iv/inc/b.h:32'));
+  t.is(got[0x1110 - 0xff0], '??:0', 'below the first-ending sequence: no answer');
+  t.is(got[0x1185 - 0xff0], '??:0', 'file index 9 names no file');
 });
 
 // ---- damaged input ----------------------------------------------------------
@@ -543,4 +660,30 @@ test('random damage to .debug_line only ever throws LLGI_DWARF_CORRUPT', (t) => 
     { numRuns: 2000 },
   );
   t.pass();
+});
+
+test('line intervals of damaged tables stay sorted and disjoint', (t) => {
+  const d = realLine(t);
+  if (!d) return;
+  const line = d.line!;
+  let checked = 0;
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(line.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (edits) => {
+      const buf = Buffer.from(line);
+      for (const [at, v] of edits) buf[at] = v;
+      let iv: Float64Array;
+      try {
+        iv = native().dwarfLineIntervals({ ...d, line: buf }, 0, '/x');
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'LLGI_DWARF_CORRUPT') throw e;
+        return;
+      }
+      checked++;
+      for (let i = 0; i < iv.length; i += 4) {
+        if (!(iv[i] < iv[i + 1]) || (i > 0 && iv[i - 3] > iv[i])) throw new Error(`interval ${i / 4} [${iv[i]}, ${iv[i + 1]}) after one ending at ${iv[i - 3]}`);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+  t.true(checked > 100, `${checked} damaged tables still read`);
 });

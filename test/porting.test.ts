@@ -34,12 +34,16 @@ function uses(file: string): string[] {
 }
 
 test('the portable runtime names no Linux, ELF or architecture facility; callsite.c only the architectures', (t) => {
+  // runtime/src and its folders that are no platform's (dwarf/, builder/).
+  const dirs = ['', ...fs.readdirSync(path.join(ROOT, 'runtime', 'src'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !(e.name in SOURCES.platform)).map((e) => `${e.name}/`)];
   const portable = [
     ...SOURCES.runtime,
-    ...fs.readdirSync(path.join(ROOT, 'runtime', 'src')).filter((f) => f.endsWith('.h')).map((f) => `runtime/src/${f}`),
+    ...dirs.flatMap((d) => fs.readdirSync(path.join(ROOT, 'runtime', 'src', d)).filter((f) => f.endsWith('.h')).map((f) => `runtime/src/${d}${f}`)),
     ...fs.readdirSync(path.join(ROOT, 'runtime', 'include')).map((f) => `runtime/include/${f}`),
   ];
   t.true(portable.includes('runtime/src/walk.c') && portable.includes('runtime/include/llgi_embed.h'));
+  t.true(portable.includes('runtime/src/dwarf/dreader.h') && portable.includes('runtime/src/builder/build.c'));
   for (const f of portable) {
     const found = uses(f);
     if (f === 'runtime/src/callsite.c') t.true(found.length > 0 && found.every((u) => ARCH_ONLY.test(u)), `${f}: ${found.join(', ')}`);

@@ -71,8 +71,8 @@ const IDENTITY = '__llgo_pclntab_identity';
 
 function globals(elf: ElfFile): Map<string, ElfSymbol> {
   const m = new Map<string, ElfSymbol>();
-  for (const s of [...elf.dynamicSymbols(), ...elf.symbols()]) {
-    if (s.name.startsWith('__llgo_') && s.shndx !== 0 && !m.has(s.name)) m.set(s.name, s);
+  for (const s of elf.symbolsWithPrefix('__llgo_')) {
+    if (s.shndx !== 0 && !m.has(s.name)) m.set(s.name, s);
   }
   return m;
 }

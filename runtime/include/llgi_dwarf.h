@@ -70,7 +70,7 @@ typedef struct llgi_dline_table {
   uint32_t nseqs;
   llgi_dline_row *rows;
   uint32_t nrows;
-  void *priv; /* the reader's storage */
+  void *priv; /* the reader's storage; not NULL once a table is read */
 } llgi_dline_table;
 
 /* Reads the line table at `offset` of .debug_line, relative paths joined to

@@ -23,9 +23,9 @@ int main(void) {
       {0x1300, root, b_c, 30},                                                   /* h */
   };
   const llgi_wfunc funcs[] = {
-      {0x1000, 0x80, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, "main", "f", 0, 3},
-      {0x1100, 0x100, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "g", 3, 2},
-      {0x1300, 0x40, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "h", 5, 1},
+      {.entry = 0x1000, .size = 0x80, .flags = LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, .pkg = "main", .local = "f", .row_start = 0, .row_count = 3},
+      {.entry = 0x1100, .size = 0x100, .flags = LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, .local = "g", .row_start = 3, .row_count = 2},
+      {.entry = 0x1300, .size = 0x40, .flags = LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, .local = "h", .row_start = 5, .row_count = 1},
   };
   uint8_t *buf;
   size_t size;
@@ -88,7 +88,7 @@ int main(void) {
     skew[CLUSTER] = (llgi_wrow){0x1f00, root, b_c, 500};
     skew[CLUSTER + 1] = (llgi_wrow){0x1f80, root, b_c, 501};
     skew[CLUSTER + 2] = (llgi_wrow){0x1ff0, root, b_c, 502};
-    const llgi_wfunc one = {0x1000, 0x1000, LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, 0, "skewed", 0, NROWS};
+    const llgi_wfunc one = {.entry = 0x1000, .size = 0x1000, .flags = LLGI_FUNC_SYMTAB | LLGI_FUNC_SIZED, .local = "skewed", .row_count = NROWS};
     uint8_t *sbuf;
     size_t ssize;
     CHECK(llgi_table_write(0x1000, 0x2000, &one, 1, skew, NROWS, &sbuf, &ssize) == 0);

@@ -16,6 +16,7 @@
 #include "llgi_build.h"
 #include "llgi_table.h"
 #include "llgi_table_write.h"
+#include "funcsyms.h"
 #include "strset.h"
 
 /* An address interval [lo, hi) with a value (a, b): a file and a line, or a
@@ -75,7 +76,7 @@ typedef struct bctx {
   int has_info;
   llgi_daranges aranges;
   bunit *units;  /* info.nunits of them */
-  bvec syms;     /* llgi_bsym: the chosen function symbols, by address */
+  bvec syms;     /* llgi_funcsym: the chosen function symbols, by address */
   bvec funcs;    /* bfunc */
   bvec fslots;   /* uint32_t hash slots entry -> funcs index + 1 */
   bvec lineiv;   /* biv: file (interned), line */
@@ -141,14 +142,6 @@ const char *bgc_print_name(bctx *c, const char *name);
 
 /* Records a warning (formatted). */
 void bctx_warn(bctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A function symbol as the symbol table names it, chosen the way llvm-symbolizer chooses (one per address). */
-typedef struct llgi_bsym {
-  uint64_t addr;
-  uint64_t size;    /* 0: unknown */
-  const char *name;
-  const char *file; /* STT_FILE before a local symbol, NULL otherwise */
-} llgi_bsym;
 
 /* Steps of the build, in the order build.c runs them. */
 void bsymbols(bctx *c);

@@ -265,7 +265,7 @@ int llgi_build_table(const llgi_binput *in, uint8_t **table, size_t *size, llgi_
   c->fail.err = &c->err;
   c->fail.jb = &c->jb;
   bvec_init(&c->warnings, 1);
-  bvec_init(&c->syms, sizeof(llgi_bsym));
+  bvec_init(&c->syms, sizeof(llgi_funcsym));
   bvec_init(&c->funcs, sizeof(bfunc));
   bvec_init(&c->fslots, sizeof(uint32_t));
   bvec_init(&c->lineiv, sizeof(biv));

@@ -62,9 +62,24 @@ static int exec_at(const bctx *c, uint64_t addr) {
   return 0;
 }
 
+/* The symbol table's chosen function symbols (funcsyms.h). */
+void bsymbols(bctx *c) {
+  llgi_funcsym *syms;
+  size_t n;
+  int rc = llgi_function_symbols(&c->in->symtab, &syms, &n, &c->err);
+  if (rc == -2) dfail_oom(&c->fail);
+  if (rc) {
+    c->code = LLGI_BUILD_ELF_CORRUPT;
+    longjmp(c->jb, 1);
+  }
+  bvec_free(&c->syms);
+  c->syms.p = syms;
+  c->syms.n = c->syms.cap = n;
+}
+
 void bfuncs_from_symbols(bctx *c) {
   for (size_t i = 0; i < c->syms.n; i++) {
-    const llgi_bsym *s = &BVEC_AT(&c->syms, llgi_bsym, i);
+    const llgi_funcsym *s = &BVEC_AT(&c->syms, llgi_funcsym, i);
     if (!exec_at(c, s->addr) || func_at(c, s->addr)) continue;
     bfunc *f = add_func(c, s->addr, bintern(c, s->name));
     f->flags = LLGI_FUNC_SYMTAB | (s->size ? LLGI_FUNC_SIZED : 0);

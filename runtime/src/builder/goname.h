@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Room `out` needs for a name of n bytes. */
 #define GO_NAME_ROOM(n) ((n) + 5)
 
@@ -24,5 +28,9 @@ size_t go_name_for_print(const char *name, size_t n, char *out);
  * symbol names unless DWARF names the function by the suffixed name itself
  * (dwarf_name, NULL when none); then go_name_for_print. Same `out` rule. */
 size_t gc_runtime_name(const char *name, int from_symtab, const char *dwarf_name, char *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LLGI_GONAME_H */

@@ -223,10 +223,8 @@ static lheader read_header(lctx *c, dreader *r) {
   h.line_base = (int8_t)dr_u8(r);
   h.line_range = dr_u8(r);
   h.opcode_base = dr_u8(r);
-  if (h.opcode_base > 1) {
-    h.std_lengths = r->buf + r->pos;
-    dr_skip(r, h.opcode_base - 1u);
-  }
+  h.std_lengths = r->buf + r->pos; /* read byte by byte: a truncation is reported at its byte */
+  for (unsigned i = 1; i < h.opcode_base; i++) dr_u8(r);
 
   if (h.version >= 5) {
     read_entries(c, r, 1);
@@ -438,8 +436,10 @@ static void resolve_files(lctx *c, uint16_t version, const char *comp_dir) {
     unsigned k = path_parts(version, c->dirs, c->ndirs, name, c->files[i].dir, comp_dir, parts);
     if (!in_place(parts, k, comp_dir)) bytes += join(parts, k, NULL) + 1;
   }
+  /* Never malloc(0): a table that was read has non-NULL files and priv. */
   c->paths = malloc((n ? n : 1) * sizeof *c->paths);
-  if (!c->paths || (bytes && !(c->joined = malloc(bytes)))) dfail_oom(&c->fail);
+  c->joined = malloc(bytes ? bytes : 1);
+  if (!c->paths || !c->joined) dfail_oom(&c->fail);
   char *at = c->joined;
   if (base) c->paths[0] = NULL;
   for (size_t i = 0; i < c->nfiles; i++) {
