@@ -140,7 +140,6 @@ void dabbrev_parse(dabbrev_table *t, const llgi_dbytes *sec, uint64_t offset, co
       else if (sz == DSZ_REF_ADDR) a->ref_addrs++;
       // Data-dependent size; an unknown form is only an error once a DIE uses it.
       else a->fixed = 0;
-      if (s->slot) a->slots = 1;
       t->nattrs++;
       a->count++;
     }
@@ -226,8 +225,7 @@ void dattrs_read(dattr_values *v, dreader *r, const dabbrev_table *t, const dabb
   for (uint32_t i = 0; i < a->count; i++) {
     unsigned slot = s[i].slot;
     if (!slot) {
-      if (s[i].size >= 0) dr_skip(r, (uint64_t)s[i].size);
-      else dskip_form(r, s[i].form, u);
+      dattr_skip(r, &s[i], u);
       continue;
     }
     uint64_t form = s[i].form;

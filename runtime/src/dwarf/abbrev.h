@@ -101,7 +101,6 @@ typedef struct dabbrev {
   uint32_t bytes, addrs, offsets, ref_addrs;
   uint8_t has_children;
   uint8_t fixed;
-  uint8_t slots; /* some attribute has a slot */
 } dabbrev;
 
 typedef struct dabbrev_code {
@@ -139,6 +138,17 @@ static inline const dabbrev *dabbrev_get(const dabbrev_table *t, uint64_t code) 
 /* Skips one attribute value of `form` (through DW_FORM_indirect). */
 void dskip_form(dreader *r, uint64_t form, const dunit_enc *u);
 
+/* Skips one attribute value, by its size class where that is known. */
+static inline void dattr_skip(dreader *r, const dattr_spec *s, const dunit_enc *u) {
+  switch (s->size) {
+    case DSZ_ADDR: dr_skip(r, u->addr_size); return;
+    case DSZ_OFFSET: dr_skip(r, denc_offset_size(u)); return;
+    case DSZ_REF_ADDR: dr_skip(r, denc_ref_addr_size(u)); return;
+    case DSZ_VARIABLE: case DSZ_UNKNOWN: dskip_form(r, s->form, u); return;
+    default: dr_skip(r, (uint64_t)s->size);
+  }
+}
+
 /* Skips the attributes of a DIE whose abbreviation code has been read. */
 static inline void dabbrev_skip(dreader *r, const dabbrev_table *t, const dabbrev *a, const dunit_enc *u) {
   if (a->fixed) {
@@ -147,10 +157,7 @@ static inline void dabbrev_skip(dreader *r, const dabbrev_table *t, const dabbre
     return;
   }
   const dattr_spec *s = t->attrs + a->first;
-  for (uint32_t i = 0; i < a->count; i++) {
-    if (s[i].size >= 0) dr_skip(r, (uint64_t)s[i].size);
-    else dskip_form(r, s[i].form, u);
-  }
+  for (uint32_t i = 0; i < a->count; i++) dattr_skip(r, &s[i], u);
 }
 
 /* ---- the values of the slotted attributes of the DIE read last ---- */
