@@ -12,6 +12,7 @@ import { ElfFile, STT_FUNC } from '../compiler/elf';
 import { compile } from '../compiler/toolchain/cc';
 import { Symbolizer, load } from '../lib/index';
 import { CACHE_ENV, tableCacheDir } from '../lib/table-store';
+import { BUILDER_REVISION } from '../compiler/table/revision';
 import { compilerPath, symFixture } from './helpers/fixtures';
 import { llvmSymbolize } from './helpers/oracle';
 import { runCli } from './helpers/cli';
@@ -53,7 +54,7 @@ testWith(['gcc', 'llvmSymbolizer'], 'a miss builds and stores the table with its
   const dir = freshDir();
   const first = Symbolizer.open(bin, { cacheDir: dir });
   t.is(first.source, 'built');
-  t.deepEqual(cacheFiles(dir), [`${first.buildId}-${fs.statSync(bin).size}.v3.r5.llgi`]);
+  t.deepEqual(cacheFiles(dir), [`${first.buildId}-${fs.statSync(bin).size}.v3.r${BUILDER_REVISION}.llgi`]);
   const again = Symbolizer.open(bin, { cacheDir: dir });
   t.is(again.source, 'cache');
   t.deepEqual(again.report, first.report, 'the build report is kept with the table');
