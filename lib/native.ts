@@ -12,6 +12,8 @@ export interface NativeTable {
   frames(count: number, returnAddresses: boolean): number;
   /** The bound addresses' answers in gc's layout, each ended by an empty line (runtime/include/llgi_frametext.h). */
   text(count: number, returnAddresses: boolean): Buffer;
+  /** text()'s answers for lines that are each a bare 0x address, or null when any is something else. */
+  textLines(lines: Buffer, returnAddresses: boolean): Buffer | null;
   /** Function index at addr, or -1 outside the table; throws (code LLGI_TABLE_INVALID) once a table adopted at first use is refused. */
   findFunc(addr: bigint): number;
   /**

@@ -241,6 +241,20 @@ export class Symbolizer {
   }
 
   /** Frames for each address, innermost first; [] for an address outside every function. */
+  /**
+   * symbolizeText for `lines`, each a bare `0x` address (at most 16 hex
+   * digits) ended by "\n" or "\r\n", parsed in C; null when any line is
+   * something else (then parse them and call symbolizeText). The
+   * `symbolize` command's common input, without a string or BigInt per line.
+   */
+  symbolizeTextLines(lines: Buffer, opts: SymbolizeOptions = {}): Buffer | null {
+    try {
+      return this.native.textLines(lines, !!opts.returnAddresses);
+    } catch (e) {
+      throw asCoded(e);
+    }
+  }
+
   symbolize(addrs: readonly AddressLike[], opts: SymbolizeOptions = {}): Frame[][] {
     return this.lookup(addrs, !!opts.returnAddresses, frame);
   }

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 extern "C" {
@@ -37,6 +38,7 @@ class Table : public Napi::ObjectWrap<Table> {
                        {InstanceMethod<&Table::Bind>("bind"),
                         InstanceMethod<&Table::Frames>("frames"),
                         InstanceMethod<&Table::Text>("text"),
+                        InstanceMethod<&Table::TextLines>("textLines"),
                         InstanceMethod<&Table::FindFunc>("findFunc"),
                         InstanceMethod<&Table::Info>("info"),
                         InstanceMethod<&Table::ValidateAll>("validateAll")});
@@ -180,7 +182,7 @@ class Table : public Napi::ObjectWrap<Table> {
     llgi_frame frames[kMaxFrames];
     for (size_t i = 0; i < n; i++) {
       uint32_t back;
-      int k = FramesAt(i, ret, frames, &back);
+      int k = FramesAt(addrs_[i], ret, frames, &back);
       if (k < 0) return Refused(env);
       w[used++] = static_cast<uint32_t>(k);
       w[used++] = back;
@@ -208,21 +210,69 @@ class Table : public Napi::ObjectWrap<Table> {
     if (!BoundArgs(info, "text", &n, &ret)) return env.Undefined();
     std::string text(n * 96 + 64, '\0');
     size_t len = 0;
-    llgi_frame frames[kMaxFrames];
-    for (size_t i = 0; i < n; i++) {
-      uint32_t back;
-      int k = FramesAt(i, ret, frames, &back);
-      if (k < 0) return Refused(env);
-      // One byte kept back for the empty line that ends the answer.
-      for (size_t before = len;;) {
-        size_t need = llgi_frames_text(frames, k, text.data(), &len, text.size() - 1);
-        if (len != before) break;
-        text.resize(2 * text.size() + need + 1);
-      }
-      text[len++] = '\n';
-    }
+    for (size_t i = 0; i < n; i++)
+      if (!AppendText(addrs_[i], ret, &text, &len)) return Refused(env);
     // Copied out: a Buffer over our own memory would be refused where external buffers are not allowed.
     return Napi::Buffer<char>::Copy(env, text.data(), len);
+  }
+
+  // textLines(lines: Buffer, returnAddresses: boolean) -> text()'s answers
+  // for lines that are each a bare 0x address (at most 16 hex digits; "\n"
+  // or "\r\n" ended, the last one maybe not), or null when any line is
+  // something else: the symbolize command's common input, answered without a
+  // JavaScript string or BigInt per line (lib/cli/symbolize.ts).
+  Napi::Value TextLines(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsBuffer()) {
+      ThrowCoded(env, "LLGI_BAD_ADDRESS", "textLines expects (Buffer, boolean)");
+      return env.Undefined();
+    }
+    auto in = info[0].As<Napi::Buffer<char>>();
+    bool ret = info[1].ToBoolean().Value();
+    const char* p = in.Data();
+    size_t n = in.Length();
+    std::string text(n * 8 + 64, '\0');
+    size_t len = 0;
+    for (size_t at = 0; at < n;) {
+      const char* nl = static_cast<const char*>(std::memchr(p + at, '\n', n - at));
+      size_t end = nl ? static_cast<size_t>(nl - p) : n;
+      size_t stop = end > at && p[end - 1] == '\r' ? end - 1 : end;
+      uint64_t addr;
+      if (!BareHex(p + at, stop - at, &addr)) return env.Null();
+      if (!AppendText(addr, ret, &text, &len)) return Refused(env);
+      at = end + 1;
+    }
+    return Napi::Buffer<char>::Copy(env, text.data(), len);
+  }
+
+  // "0x" or "0X" and 1 to 16 hex digits, nothing else.
+  static bool BareHex(const char* s, size_t n, uint64_t* out) {
+    if (n < 3 || n > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+    uint64_t v = 0;
+    for (size_t i = 2; i < n; i++) {
+      char c = s[i];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return false;
+      v = v << 4 | static_cast<uint64_t>(d);
+    }
+    *out = v;
+    return true;
+  }
+
+  // Appends the answer for addr (text()'s layout, then the empty line); false when the table is refused.
+  bool AppendText(uint64_t addr, bool ret, std::string* text, size_t* len) {
+    llgi_frame frames[kMaxFrames];
+    uint32_t back;
+    int k = FramesAt(addr, ret, frames, &back);
+    if (k < 0) return false;
+    // One byte kept back for the empty line that ends the answer.
+    for (size_t before = *len;;) {
+      size_t need = llgi_frames_text(frames, k, text->data(), len, text->size() - 1);
+      if (*len != before) break;
+      text->resize(2 * text->size() + need + 1);
+    }
+    (*text)[(*len)++] = '\n';
+    return true;
   }
 
   // The count and flag of frames() and text(), after bind().
@@ -237,9 +287,9 @@ class Table : public Napi::ObjectWrap<Table> {
     return true;
   }
 
-  // gc's frames of bound address i (see frames()); -1 when the table is refused.
-  int FramesAt(size_t i, bool ret, llgi_frame* frames, uint32_t* back) {
-    uint64_t pc = addrs_[i] - bias_;
+  // gc's frames of address addr (see frames()); -1 when the table is refused.
+  int FramesAt(uint64_t addr, bool ret, llgi_frame* frames, uint32_t* back) {
+    uint64_t pc = addr - bias_;
     *back = 0;
     if (ret) {
       int64_t fi = llgi_table_findfunc(&table_, pc);

@@ -15,6 +15,7 @@ import { parsePrebuilt } from './ftb';
 import { LinkImage, metaSymbolIndex } from './image';
 import { publicName } from './names';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar';
+import { ENTRY_SECTION, carriesLlgo, llgoGlobals as globals } from './detect';
 
 export interface LlgoFunc {
   /** Linker symbol (join of the symbol parts). */
@@ -65,26 +66,10 @@ export interface LlgoReadOptions {
 }
 
 const LIMIT = 1 << 20;
-const ENTRY_SECTION = 'llgo_funcinfo_entry';
 const PCLINE_SECTION = 'llgo_pcline';
 const IDENTITY = '__llgo_pclntab_identity';
 
-function globals(elf: ElfFile): Map<string, ElfSymbol> {
-  const m = new Map<string, ElfSymbol>();
-  for (const s of elf.symbolsWithPrefix('__llgo_')) {
-    if (s.shndx !== 0 && !m.has(s.name)) m.set(s.name, s);
-  }
-  return m;
-}
-
-function carriesLlgo(elf: ElfFile, g: Map<string, ElfSymbol>): boolean {
-  return !!elf.section(ENTRY_SECTION) || g.has('__llgo_funcinfo_table');
-}
-
-/** True when the binary carries llgo's funcinfo ABI globals or site sections. */
-export function isLlgoBinary(elf: ElfFile): boolean {
-  return carriesLlgo(elf, globals(elf));
-}
+export { isLlgoBinary } from './detect';
 
 type Row = { pc: number; id: bigint };
 

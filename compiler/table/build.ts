@@ -11,7 +11,8 @@
 import { LlgiError, isLlgiError } from '../errors';
 import type { ElfFile } from '../elf';
 import { SHF_EXECINSTR } from '../elf';
-import { isLlgoBinary, readLlgoTables, type LlgoTableSource, type LlgoTables } from '../llgo/read';
+import type { LlgoTableSource, LlgoTables } from '../llgo/read';
+import { carriesLlgo, llgoGlobals } from '../llgo/detect';
 import { isGcBinary } from './goname';
 
 export { BUILDER_REVISION } from './revision';
@@ -74,15 +75,21 @@ export function buildTable(elf: ElfFile, opts: BuildOptions = {}): { table: Buff
   const warnings: string[] = [];
   let llgo: LlgoTables | null = null;
   let llgoFailed = false;
+  const globals = llgoGlobals(elf);
+  const llgoCarried = carriesLlgo(elf, globals);
   try {
-    llgo = readLlgoTables(elf, { sidecar: opts.llgoSidecar });
+    // The readers load only for a binary that has llgo's tables, or to check a sidecar the caller named.
+    if (llgoCarried || opts.llgoSidecar !== undefined) {
+      const { readLlgoTables } = require('../llgo/read') as typeof import('../llgo/read');
+      llgo = readLlgoTables(elf, { sidecar: opts.llgoSidecar });
+    }
   } catch (e) {
     if (opts.strict || !(isLlgiError(e, 'LLGI_LLGO_INVALID') || isLlgiError(e, 'LLGI_LLGO_SIDECAR_MISSING'))) throw e;
     llgoFailed = true;
     warnings.push(`${e.message}; answering from the symbol table and DWARF`);
   }
   // llgo -pclntab=none keeps its runtime's (empty) table globals: the symbol table is all there is.
-  const llgoBuilt = !llgo && !llgoFailed && isLlgoBinary(elf);
+  const llgoBuilt = !llgo && !llgoFailed && llgoCarried;
   // gc binaries: the names gc's runtime prints (docs/symbolization.md, "gc-built binaries").
   const gcBuilt = !llgo && !llgoFailed && !llgoBuilt && isGcBinary(elf);
 

@@ -4,26 +4,42 @@
 
 import type { Readable } from 'node:stream';
 
-/** Calls onLines with each chunk's complete lines ("\n" or "\r\n" ended), and a last unterminated line at the end. */
-export function eachLines(input: Readable, onLines: (lines: string[]) => void): Promise<void> {
+/** The lines of a batch, "\n" or "\r\n" ended (the last one may be unended). */
+export function linesOf(batch: Buffer): string[] {
+  const lines = batch.toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+/**
+ * Calls onBatch with each chunk's complete lines, as bytes ending at a "\n",
+ * and with a last unended line at the end. Lines are split on the byte
+ * "\n", which no multi-byte UTF-8 character contains, so each batch decodes
+ * on its own.
+ */
+export function eachLineBatch(input: Readable, onBatch: (batch: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    let partial = '';
-    const deliver = (lines: string[]) => {
+    let partial: Buffer = Buffer.alloc(0);
+    const deliver = (batch: Buffer) => {
       try {
-        onLines(lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
+        onBatch(batch);
       } catch (e) {
         input.destroy();
         reject(e);
       }
     };
-    input.setEncoding('utf8');
-    input.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      if (lines.length) deliver(lines);
+    input.on('data', (chunk: Buffer) => {
+      const end = chunk.lastIndexOf(10);
+      if (end < 0) {
+        partial = Buffer.concat([partial, chunk]);
+        return;
+      }
+      const batch = partial.length ? Buffer.concat([partial, chunk.subarray(0, end + 1)]) : chunk.subarray(0, end + 1);
+      partial = Buffer.from(chunk.subarray(end + 1));
+      deliver(batch);
     });
     input.on('end', () => {
-      if (partial) deliver([partial]);
+      if (partial.length) deliver(partial);
       resolve();
     });
     input.on('error', reject);

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isLlgiError, type LlgiError } from '../../compiler/errors';
 import { Symbolizer, formatFrames, type Frame, type OpenOptions } from '../symbolize';
 import { frameJson } from './json';
-import { eachLines } from './lines';
+import { eachLineBatch, linesOf } from './lines';
 import { withProgress } from './progress';
 import { parseQuery, type Query } from './query';
 import { UsageError } from './usage';
@@ -115,6 +115,22 @@ function answerJson(a: Answer) {
   return { address: a.query.address, module: a.query.module, frames: a.frames.map(frameJson), ...error };
 }
 
+/** The answers to a batch of bare addresses made in C, or null (other input, or an error the general path reports). */
+function bareAnswers(s: Symbolizer, batch: Buffer, returnAddresses: boolean): Buffer | null {
+  try {
+    return s.symbolizeTextLines(batch, { returnAddresses });
+  } catch (e) {
+    if (!isLlgiError(e)) throw e;
+    return null;
+  }
+}
+
+function lineCount(batch: Buffer): number {
+  let n = 0;
+  for (let at = batch.indexOf(10); at >= 0; at = batch.indexOf(10, at + 1)) n++;
+  return batch.length && batch[batch.length - 1] !== 10 ? n + 1 : n;
+}
+
 export async function symbolizeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -170,7 +186,16 @@ export async function symbolizeCommand(argv: string[]): Promise<number> {
     write(answer(words, () => '', false));
   } else {
     let read = 0;
-    await eachLines(process.stdin, (lines) => {
+    // With the binary given and text wanted, a batch of bare 0x addresses is parsed and answered in C.
+    const bare = obj !== undefined && !values.json && !values['gc-names'] ? tables.get(obj) : undefined;
+    await eachLineBatch(process.stdin, (batch) => {
+      const fast = bare && bareAnswers(bare, batch, ret);
+      if (fast) {
+        read += lineCount(batch);
+        write([fast]);
+        return;
+      }
+      const lines = linesOf(batch);
       const out = answer(lines, (i) => `line ${read + i + 1}: `, true);
       read += lines.length;
       write(out);

@@ -181,6 +181,10 @@ typedef struct llgi_dinfo {
 } llgi_dinfo;
 
 int llgi_dinfo_read(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err);
+/* The same units (the same order, the same fields) without reading below
+ * each unit DIE: no subroutines. A fraction of the full read's cost, for
+ * what the unit DIE alone says (its line table, its directory). */
+int llgi_dinfo_read_units(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err);
 void llgi_dinfo_free(llgi_dinfo *d);
 
 /* ---- .debug_aranges ---- */

@@ -23,7 +23,7 @@ typedef struct strtab {
   char *buf;
   size_t len, cap;
   intern *slots;
-  size_t mask;
+  size_t mask, used;
   int oom;
 } strtab;
 
@@ -49,9 +49,27 @@ static int put(strtab *s, const char *p, size_t n) {
 /* Offset of a ‖ sep ‖ b (sep only when both are non-empty; sep 0: plain concatenation). */
 static const char EMPTY[1] = "";
 
+/* Doubles the slots: kept at most half full, they start small (most rows share a few files). */
+static int grow_slots(strtab *s) {
+  size_t n = 2 * (s->mask + 1);
+  intern *ns = calloc(n, sizeof *ns);
+  if (!ns) return s->oom = 1, -1;
+  for (size_t i = 0; i <= s->mask; i++) {
+    if (!s->slots[i].a) continue;
+    size_t j = hash2(s->slots[i].a, s->slots[i].b, s->slots[i].sep) & (n - 1);
+    while (ns[j].a) j = (j + 1) & (n - 1);
+    ns[j] = s->slots[i];
+  }
+  free(s->slots);
+  s->slots = ns;
+  s->mask = n - 1;
+  return 0;
+}
+
 static uint32_t add(strtab *s, const char *a, const char *b, char sep) {
   if (!a) a = EMPTY;
   if (!b) b = EMPTY;
+  if (2 * (s->used + 1) > s->mask + 1 && grow_slots(s)) return 0;
   size_t i = hash2(a, b, sep) & s->mask;
   for (; s->slots[i].a; i = (i + 1) & s->mask)
     if (s->slots[i].a == a && s->slots[i].b == b && s->slots[i].sep == sep) return s->slots[i].off;
@@ -62,6 +80,7 @@ static uint32_t add(strtab *s, const char *a, const char *b, char sep) {
   put(s, b, nb);
   put(s, "", 1);
   s->slots[i] = (intern){a, b, off, sep};
+  s->used++;
   return off;
 }
 
@@ -80,6 +99,28 @@ static int run_ok(const void *items, size_t stride, uint32_t n, uint32_t start, 
     prev = a;
   }
   return 1;
+}
+
+/* ftab (entry offsets and the sentinel) and the findfunctab: per 256-byte
+ * sub-bucket, the last function starting at or before it. */
+static void write_buckets(uint8_t *ftab, uint8_t *bbuf, const llgi_wfunc *funcs, uint32_t nfunc, uint64_t text_start, uint32_t text_len,
+                          uint32_t nbuckets) {
+  for (uint32_t i = 0; i < nfunc; i++) wr32(ftab + 4 * (size_t)i, (uint32_t)(funcs[i].entry - text_start));
+  wr32(ftab + 4 * (size_t)nfunc, text_len);
+  uint32_t k = 0;
+  for (uint32_t b = 0; b < nbuckets; b++) {
+    uint32_t base = 0;
+    for (uint32_t j = 0; j < LLGI_SUBBUCKETS; j++) {
+      uint64_t sub = (uint64_t)b * LLGI_BUCKET_SIZE + (uint64_t)j * LLGI_SUBBUCKET_SIZE;
+      while (k + 1 < nfunc && funcs[k + 1].entry - text_start <= sub) k++;
+      if (j == 0) {
+        base = k;
+        wr32(bbuf + 36 * (size_t)b, base);
+      }
+      uint16_t d = (uint16_t)(k - base);
+      memcpy(bbuf + 36 * (size_t)b + 4 + 2 * j, &d, 2);
+    }
+  }
 }
 
 /* A file name, keyed as a row's (root NULL, name) so both share one string. */
@@ -110,108 +151,83 @@ int llgi_table_write_full(const llgi_wtable *t, uint8_t **out, size_t *size) {
     if (t->nodes[i].parent != LLGI_NONE && t->nodes[i].parent >= i) return -1;
 
   strtab st = {0};
-  size_t nslots = 64;
-  while (nslots < 2 * (3 * (size_t)nfunc + nrows + 2 * (size_t)nnodes) + 2) nslots *= 2;
-  st.slots = calloc(nslots, sizeof *st.slots);
-  st.mask = nslots - 1;
+  st.slots = calloc(1024, sizeof *st.slots);
+  st.mask = 1023;
   uint32_t nbuckets = (text_len + LLGI_BUCKET_SIZE - 1) / LLGI_BUCKET_SIZE;
-  size_t bytes[S_COUNT] = {4 * ((size_t)nfunc + 1), 36 * (size_t)nbuckets, 44 * (size_t)nfunc, 12 * (size_t)nrows,
-                           8 * (size_t)npaints, 16 * (size_t)nnodes, 0};
-  uint32_t *ftab = malloc(bytes[S_FTAB]);
-  uint8_t *fbuf = calloc(nfunc, 44), *rbuf = malloc(bytes[S_ROWS] + 1), *bbuf = calloc(nbuckets ? nbuckets : 1, 36);
-  uint8_t *pbuf = malloc(bytes[S_PAINTS] + 1), *nbuf = malloc(bytes[S_NODES] + 1);
   uint8_t *table = NULL;
   int rc = -2;
-  if (!st.slots || !ftab || !fbuf || !rbuf || !bbuf || !pbuf || !nbuf) goto done;
+  if (!st.slots) goto done;
   put(&st, "", 1); /* offset 0: "" */
-
-  for (uint32_t i = 0; i < nfunc; i++) {
-    const llgi_wfunc *f = &funcs[i];
-    ftab[i] = (uint32_t)(f->entry - text_start);
-    uint32_t rec[11] = {add(&st, f->pkg, f->local, '.'), opt(&st, f->decl_file), f->decl_line, f->size, f->row_start, f->row_count,
-                        f->paint_start, f->paint_count, f->flags, opt(&st, f->sym_file), 0};
-    for (int k = 0; k < 11; k++) wr32(fbuf + 44 * (size_t)i + 4 * k, rec[k]);
-  }
-  ftab[nfunc] = text_len;
-  for (uint32_t r = 0; r < nrows; r++) {
-    uint32_t file = rows[r].root || rows[r].name ? add(&st, rows[r].root, rows[r].name, 0) : LLGI_NONE;
-    uint32_t v[3] = {(uint32_t)(rows[r].addr - text_start), file, file == LLGI_NONE ? 0 : rows[r].line};
-    for (int k = 0; k < 3; k++) wr32(rbuf + 12 * (size_t)r + 4 * k, v[k]);
-  }
-  for (uint32_t p = 0; p < npaints; p++) {
-    uint32_t v[2] = {(uint32_t)(t->paints[p].addr - text_start), t->paints[p].node};
-    for (int k = 0; k < 2; k++) wr32(pbuf + 8 * (size_t)p + 4 * k, v[k]);
-  }
-  for (uint32_t n = 0; n < nnodes; n++) {
-    const llgi_wnode *d = &t->nodes[n];
-    uint32_t v[4] = {d->parent, add(&st, NULL, d->name, '.'), opt(&st, d->call_file), d->call_line};
-    for (int k = 0; k < 4; k++) wr32(nbuf + 16 * (size_t)n + 4 * k, v[k]);
-  }
-  if (st.oom) goto done;
-  if (st.len >= LLGI_NONE) {
-    rc = -1;
-    goto done;
-  }
-  bytes[S_STRINGS] = st.len;
-
-  /* findfunctab: per 256-byte sub-bucket, the last function starting at or before it. */
-  uint32_t k = 0;
-  for (uint32_t b = 0; b < nbuckets; b++) {
-    uint32_t base = 0;
-    for (uint32_t j = 0; j < LLGI_SUBBUCKETS; j++) {
-      uint64_t sub = (uint64_t)b * LLGI_BUCKET_SIZE + (uint64_t)j * LLGI_SUBBUCKET_SIZE;
-      while (k + 1 < nfunc && ftab[k + 1] <= sub) k++;
-      if (j == 0) {
-        base = k;
-        wr32(bbuf + 36 * (size_t)b, base);
+  /* The strings first (the last section), so every other section is then
+   * written in place: interning again below only finds them. */
+  for (int pass = 0; pass < 2; pass++) {
+    uint8_t *fbuf = NULL, *rbuf = NULL, *pbuf = NULL, *nbuf = NULL;
+    if (pass) {
+      if (st.oom) goto done;
+      size_t bytes[S_COUNT] = {4 * ((size_t)nfunc + 1), 36 * (size_t)nbuckets, 44 * (size_t)nfunc, 12 * (size_t)nrows,
+                               8 * (size_t)npaints, 16 * (size_t)nnodes, st.len};
+      uint32_t counts[S_COUNT] = {nfunc + 1, nbuckets, nfunc, nrows, npaints, nnodes, (uint32_t)st.len};
+      size_t offs[S_COUNT], total = LLGI_TABLE_HEADER_SIZE;
+      for (int k = 0; k < S_COUNT; k++) {
+        total = align8(total);
+        offs[k] = total;
+        total += bytes[k];
       }
-      uint16_t d = (uint16_t)(k - base);
-      memcpy(bbuf + 36 * (size_t)b + 4 + 2 * j, &d, 2);
+      total = align8(total);
+      if (st.len >= LLGI_NONE || total >= LLGI_NONE) {
+        rc = -1;
+        goto done;
+      }
+      table = calloc(1, total);
+      if (!table) goto done;
+      memcpy(table, LLGI_TABLE_MAGIC, 8);
+      uint16_t version = LLGI_TABLE_VERSION, hsize = LLGI_TABLE_HEADER_SIZE;
+      memcpy(table + 8, &version, 2);
+      memcpy(table + 10, &hsize, 2);
+      wr32(table + 12, (uint32_t)total);
+      memcpy(table + 24, &text_start, 8);
+      wr32(table + 32, text_len);
+      wr32(table + 36, nfunc);
+      for (int k = 0; k < S_COUNT; k++) {
+        wr32(table + 40 + 8 * k, (uint32_t)offs[k]);
+        wr32(table + 44 + 8 * k, counts[k]);
+      }
+      memcpy(table + offs[S_STRINGS], st.buf, st.len);
+      write_buckets(table + offs[S_FTAB], table + offs[S_BUCKETS], funcs, nfunc, text_start, text_len, nbuckets);
+      fbuf = table + offs[S_FUNCS];
+      rbuf = table + offs[S_ROWS];
+      pbuf = table + offs[S_PAINTS];
+      nbuf = table + offs[S_NODES];
+      *size = total;
+    }
+    for (uint32_t i = 0; i < nfunc; i++) {
+      const llgi_wfunc *f = &funcs[i];
+      uint32_t rec[11] = {add(&st, f->pkg, f->local, '.'), opt(&st, f->decl_file), f->decl_line, f->size, f->row_start, f->row_count,
+                          f->paint_start, f->paint_count, f->flags, opt(&st, f->sym_file), 0};
+      if (pass) memcpy(fbuf + 44 * (size_t)i, rec, sizeof rec);
+    }
+    for (uint32_t r = 0; r < nrows; r++) {
+      uint32_t file = rows[r].root || rows[r].name ? add(&st, rows[r].root, rows[r].name, 0) : LLGI_NONE;
+      uint32_t v[3] = {(uint32_t)(rows[r].addr - text_start), file, file == LLGI_NONE ? 0 : rows[r].line};
+      if (pass) memcpy(rbuf + 12 * (size_t)r, v, sizeof v);
+    }
+    for (uint32_t p = 0; pass && p < npaints; p++) {
+      uint32_t v[2] = {(uint32_t)(t->paints[p].addr - text_start), t->paints[p].node};
+      memcpy(pbuf + 8 * (size_t)p, v, sizeof v);
+    }
+    for (uint32_t n = 0; n < nnodes; n++) {
+      const llgi_wnode *d = &t->nodes[n];
+      uint32_t v[4] = {d->parent, add(&st, NULL, d->name, '.'), opt(&st, d->call_file), d->call_line};
+      if (pass) memcpy(nbuf + 16 * (size_t)n, v, sizeof v);
     }
   }
-
-  const void *body[S_COUNT] = {ftab, bbuf, fbuf, rbuf, pbuf, nbuf, st.buf};
-  uint32_t counts[S_COUNT] = {nfunc + 1, nbuckets, nfunc, nrows, npaints, nnodes, (uint32_t)st.len};
-  size_t offs[S_COUNT], total = LLGI_TABLE_HEADER_SIZE;
-  for (int s = 0; s < S_COUNT; s++) {
-    total = align8(total);
-    offs[s] = total;
-    total += bytes[s];
-  }
-  total = align8(total);
-  if (total >= LLGI_NONE) {
-    rc = -1;
-    goto done;
-  }
-  table = calloc(1, total);
-  if (!table) goto done;
-  memcpy(table, LLGI_TABLE_MAGIC, 8);
-  uint16_t version = LLGI_TABLE_VERSION, hsize = LLGI_TABLE_HEADER_SIZE;
-  memcpy(table + 8, &version, 2);
-  memcpy(table + 10, &hsize, 2);
-  wr32(table + 12, (uint32_t)total);
-  memcpy(table + 24, &text_start, 8);
-  wr32(table + 32, text_len);
-  wr32(table + 36, nfunc);
-  for (int s = 0; s < S_COUNT; s++) {
-    wr32(table + 40 + 8 * s, (uint32_t)offs[s]);
-    wr32(table + 44 + 8 * s, counts[s]);
-    if (bytes[s]) memcpy(table + offs[s], body[s], bytes[s]);
-  }
-  wr32(table + 20, llgi_table_checksum(table + LLGI_TABLE_CHECKSUM_START, total - LLGI_TABLE_CHECKSUM_START));
+  wr32(table + 20, llgi_table_checksum(table + LLGI_TABLE_CHECKSUM_START, *size - LLGI_TABLE_CHECKSUM_START));
   *out = table;
-  *size = total;
   table = NULL;
   rc = 0;
 done:
   free(table);
   free(st.slots);
   free(st.buf);
-  free(ftab);
-  free(fbuf);
-  free(rbuf);
-  free(bbuf);
-  free(pbuf);
-  free(nbuf);
   return rc;
 }

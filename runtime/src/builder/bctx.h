@@ -17,6 +17,7 @@
 #include "llgi_table.h"
 #include "llgi_table_write.h"
 #include "funcsyms.h"
+#include "linejobs.h"
 #include "strset.h"
 
 /* An address interval [lo, hi) with a value (a, b): a file and a line, or a
@@ -57,7 +58,6 @@ typedef struct bfunc {
 } bfunc;
 
 typedef struct bunit {
-  llgi_dline_table lines; /* while being read; freed once placed */
   int has_lines;          /* the unit's line table was read */
   uint32_t nfiles;
   const char **files;     /* the line table's files, interned copies, as recorded */
@@ -87,7 +87,8 @@ typedef struct bctx {
   bvec nodes;    /* llgi_wnode */
   uint32_t *node_of;  /* per subroutine: its inline node, LLGI_NONE */
   uint32_t *sub_unit; /* per subroutine: its unit's index */
-  llgi_dline_iv *unit_iv; /* one unit's line intervals while they are placed */
+  blines linejob;     /* the line tables, read on a second thread */
+  bline line;         /* a unit's table read here, when the job has none for it */
   bvec scratch, scratch2, scratch3; /* a step's temporaries, freed by the step */
   uint64_t text_start, text_end;
   int code; /* LLGI_BUILD_* of a refusal raised by the builder itself */

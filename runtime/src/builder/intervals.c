@@ -38,6 +38,13 @@ static int run_by_lo(const void *a, const void *b) {
 /* Puts the runs of `iv` in address order: regions of different units are disjoint, so this sorts it. */
 void bgather(bctx *c, bvec *iv, bvec *runs) {
   qsort(runs->p, runs->n, sizeof(brun), run_by_lo);
+  /* Runs already back to back in address order (one unit, or units in address order): nothing to move. */
+  size_t at = 0, k = 0;
+  for (; k < runs->n && BVEC_AT(runs, brun, k).start == at; k++) at += BVEC_AT(runs, brun, k).count;
+  if (k == runs->n) {
+    bvec_free(runs);
+    return;
+  }
   bvec *tmp = &c->scratch;
   bvec_scratch(tmp, sizeof(biv));
   bvec_reserve(c, tmp, iv->n);

@@ -153,6 +153,8 @@ typedef struct ictx {
   /* The walk's open DIEs with children: the subroutine each is (LLGI_DNONE for
    * any other DIE), and the nearest subroutine at or above it. */
   uint32_t *owner, *near;
+  /* llgi_dinfo_read_units: the unit DIEs only, no walk below them. */
+  int units_only;
 } ictx;
 
 /* ---- strings ---- */
@@ -426,7 +428,7 @@ static void compile_unit(ictx *c, dreader *r, uint32_t unit) {
   cu->has_language = (uint8_t)dattr_constant(&c->v, S_LANGUAGE, &cu->language);
   cu->has_stmt_list = (uint8_t)dattr_section_offset(&c->v, S_STMT_LIST, &cu->stmt_list);
   // A skeleton's DIE tree lives in its .dwo file.
-  if (a->has_children && u->unit_type != UT_SKELETON) walk(c, r, unit);
+  if (a->has_children && u->unit_type != UT_SKELETON && !c->units_only) walk(c, r, unit);
   cu = &o->units[u->listed];
   cu->sub_count = o->nsubs - cu->sub_start;
 }
@@ -631,7 +633,7 @@ void llgi_dinfo_free(llgi_dinfo *d) {
   *d = (llgi_dinfo){0};
 }
 
-int llgi_dinfo_read(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err) {
+static int read_info(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err, int units_only) {
   *out = (llgi_dinfo){0};
   ictx *c = calloc(1, sizeof *c);
   if (!c) {
@@ -640,6 +642,7 @@ int llgi_dinfo_read(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err) {
   }
   out->priv = c;
   jmp_buf jb;
+  c->units_only = units_only;
   c->s = s;
   c->out = out;
   c->fail = (dfail){err, &jb};
@@ -667,3 +670,7 @@ int llgi_dinfo_read(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err) {
   out->priv = NULL;
   return 0;
 }
+
+int llgi_dinfo_read(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err) { return read_info(s, out, err, 0); }
+
+int llgi_dinfo_read_units(const llgi_dsections *s, llgi_dinfo *out, llgi_derr *err) { return read_info(s, out, err, 1); }
