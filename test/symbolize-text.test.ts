@@ -56,3 +56,28 @@ testWith(['gcc'], 'no addresses: an empty Buffer; a malformed one: LLGI_BAD_ADDR
   t.is(sym.symbolizeText([]).length, 0);
   t.throws(() => sym.symbolizeText(['0xnope']), { code: 'LLGI_BAD_ADDRESS' });
 });
+
+testWith(['gcc'], 'bare 0x lines are answered from their bytes (symbolizeTextLines) exactly as symbolizeText answers their values; any other line: null', (t) => {
+  const bin = symFixture('gcc');
+  const sym = Symbolizer.open(bin, { cacheDir: false });
+  const addrs = [...textBytes(bin, 7), 0, 0xffffffff];
+  // Mixed spellings of bare addresses: both prefixes, both cases, leading zeros, 16 digits, "\r\n" endings, an unended last line.
+  const spelled = addrs.map((a, i) => {
+    const hex = a.toString(16);
+    return [`0x${hex}`, `0X${hex.toUpperCase()}`, `0x${hex.padStart(16, '0')}`, `0x00${hex}`][i % 4] + (i % 5 === 0 ? '\r\n' : '\n');
+  });
+  const lines = Buffer.from(spelled.join('').replace(/\n$/, ''));
+  for (const returnAddresses of [false, true]) {
+    t.is(sym.symbolizeTextLines(lines, { returnAddresses })!.toString('utf8'), sym.symbolizeText(addrs, { returnAddresses }).toString('utf8'));
+  }
+  t.is(sym.symbolizeTextLines(Buffer.alloc(0))!.length, 0);
+  for (const bad of ['0x\n', '0x12345678901234567\n', '0x12 \n', ' 0x12\n', '0x1g\n', '18\n', '\n', `${bin} 0x10\n`, 'CODE 0x10\n']) {
+    t.is(sym.symbolizeTextLines(Buffer.from(`0x10\n${bad}0x20\n`)), null, JSON.stringify(bad));
+  }
+  // The command answers a batch with any other line through the general path: the same bytes, the bad line "?" with its error.
+  const input = `0x${addrs[1].toString(16)}\n0xzz\n0x${addrs[2].toString(16)}\n`;
+  const cli = runCli(['symbolize', '--obj', bin], input);
+  t.is(cli.status, 1);
+  t.is(cli.stdout, `${sym.symbolizeText([addrs[1]]).toString('utf8')}?\n\t?:0\n\n${sym.symbolizeText([addrs[2]]).toString('utf8')}`);
+  t.regex(cli.stderr, /line 2: .*LLGI_BAD_ADDRESS/);
+});
