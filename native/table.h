@@ -265,7 +265,8 @@ class Table : public Napi::ObjectWrap<Table> {
     uint32_t back;
     int k = FramesAt(addr, ret, frames, &back);
     if (k < 0) return false;
-    // One byte kept back for the empty line that ends the answer.
+    // One byte kept back for the empty line that ends the answer (so *len may
+    // already be past size() - 1: llgi_frames_text then writes nothing).
     for (size_t before = *len;;) {
       size_t need = llgi_frames_text(frames, k, text->data(), len, text->size() - 1);
       if (*len != before) break;

@@ -29,8 +29,9 @@ int llgi_frames_elide_wrapper(const llgi_table *t, const llgi_frame *frames, int
  * Appends frames[0..n) to out[*len..cap) in gc's layout: for each frame its
  * function ("?" when it has none), a newline, a tab, its file ("?" when
  * unknown), a colon, its line and a newline; n == 0 appends "?\n\t?:0\n".
- * Returns the bytes this answer needs. When they do not fit, nothing is
- * written and *len is unchanged; otherwise *len grows by them.
+ * Returns the bytes this answer needs. When they do not fit (also when *len
+ * is already past cap), nothing is written and *len is unchanged; otherwise
+ * *len grows by them.
  * Thread-safe, async-signal-safe, allocation-free.
  */
 size_t llgi_frames_text(const llgi_frame *frames, int n, char *out, size_t *len, size_t cap);

@@ -49,7 +49,7 @@ size_t llgi_frames_text(const llgi_frame *frames, int n, char *out, size_t *len,
       memcpy(w, d, ld), w += ld;
       *w++ = '\n';
     }
-    if (pass == 0 && need > cap - *len) return need;
+    if (pass == 0 && (*len > cap || need > cap - *len)) return need;
   }
   *len += need;
   return need;

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "llgi_registry.h"
 #include "llgi_table.h"
+#include "llgi_frametext.h"
 #include "llgi_table_write.h"
 
 int main(void) {
@@ -54,6 +55,18 @@ int main(void) {
   CHECK(llgi_table_line(&t, 1, 0x1190, &file, &line) == 0); /* the row without lines */
   CHECK(llgi_table_line(&t, 1, 0x1050, &file, &line) == 0); /* not inside g */
   CHECK(llgi_table_frames(&t, 0x1301, f, 4) == 1 && strcmp(f[0].function, "h") == 0 && f[0].line == 30);
+
+  /* The text of one answer: written when it fits out[*len..cap), else nothing (also when *len is past cap). */
+  {
+    static const char want[] = "h\n\t/src/b.c:30\n";
+    char out[64];
+    memset(out, '#', sizeof out);
+    size_t len = 2, need = llgi_frames_text(f, 1, out, &len, 2 + sizeof want - 2);
+    CHECK(need == sizeof want - 1 && len == 2 && out[2] == '#'); /* one byte short */
+    CHECK(llgi_frames_text(f, 1, out, &len, 2 + sizeof want - 1) == need && len == 2 + need && memcmp(out + 2, want, need) == 0);
+    len = 40;
+    CHECK(llgi_frames_text(f, 1, out, &len, 39) == need && len == 40 && out[40] == '#' && out[39] == '#');
+  }
 
   /* Every single-byte change is refused; were one adopted, it must still answer inside the table. */
   uint8_t *copy = malloc(size);
