@@ -182,6 +182,10 @@ Napi::Value BuildTable(const Napi::CallbackInfo& info) {
 // -> Buffer: a table of a given shape, laid out by llgi_table_write_full (tests of the reader).
 Napi::Value WriteTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (!info[0].IsObject() || !info[0].As<Napi::Object>().Get("funcs").IsArray() || !info[0].As<Napi::Object>().Get("nodes").IsArray()) {
+    ThrowCoded(env, "LLGI_BAD_ARGUMENT", "writeTable expects { textStart, textEnd, funcs: [], nodes: [] }");
+    return env.Undefined();
+  }
   Napi::Object m = info[0].As<Napi::Object>();
   std::vector<std::string> strings;  // owns every string; reserved so pointers stay put
   Napi::Array fs = m.Get("funcs").As<Napi::Array>(), ns = m.Get("nodes").As<Napi::Array>();
@@ -254,6 +258,10 @@ Napi::Value WriteTable(const Napi::CallbackInfo& info) {
 // gcName(name, fromSymtab, dwarfName | null) -> the name gc's runtime prints
 // (runtime/src/builder/goname.h); fromSymtab null: go_name_for_print alone.
 Napi::Value GcName(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) {
+    ThrowCoded(info.Env(), "LLGI_BAD_ARGUMENT", "gcName expects a name");
+    return info.Env().Undefined();
+  }
   std::string name = info[0].As<Napi::String>().Utf8Value();
   std::vector<char> out(GO_NAME_ROOM(name.size()));
   size_t n;

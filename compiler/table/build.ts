@@ -44,8 +44,8 @@ export interface BuildOptions {
   llgoSidecar?: string | false;
   /**
    * Called as the build advances, one step per compilation unit and phase:
-   * each unit counts twice, once its line table is read and once as its lines
-   * and inlined calls are placed (done of total; never for a binary without DWARF).
+   * each unit counts twice, once as its inlined calls are placed and once as
+   * its lines are (done of total; never for a binary without DWARF).
    */
   onProgress?: (done: number, total: number) => void;
 }

@@ -87,7 +87,7 @@ enum {
   LLGI_BUILD_OK = 0,
   LLGI_BUILD_DWARF_CORRUPT = -1, /* strict build: err says where */
   LLGI_BUILD_NOMEM = -2,
-  LLGI_BUILD_NO_FUNCTIONS = -3,
+  LLGI_BUILD_NO_FUNCTIONS = -3, /* or no valid table could be made of them */
   LLGI_BUILD_TOO_LARGE = -4,     /* over the format's 32-bit limits */
   LLGI_BUILD_ELF_CORRUPT = -5,   /* the symbol table: err says where */
 };

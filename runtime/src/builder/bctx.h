@@ -144,17 +144,17 @@ const char *bgc_print_name(bctx *c, const char *name);
 /* Records a warning (formatted). */
 void bctx_warn(bctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Steps of the build, in the order build.c runs them. */
+/* Steps of the build (build.c runs them, with the unit reads between). */
 void bsymbols(bctx *c);
 void bfuncs_from_symbols(bctx *c);
-void bfuncs_from_dwarf(bctx *c);
-void bfuncs_llgo_names(bctx *c);
-void bfuncs_gc_names(bctx *c);
-void bfuncs_finish(bctx *c);
 void bregions(bctx *c);
 void bpaint_unit(bctx *c, uint32_t unit, bvec *out);
 void bclip(bctx *c, const biv *items, size_t n, const bvec *regions, bvec *out, bvec *runs);
 void bgather(bctx *c, bvec *iv, bvec *runs);
+void bfuncs_from_dwarf(bctx *c);
+void bfuncs_llgo_names(bctx *c);
+void bfuncs_gc_names(bctx *c);
+void bfuncs_finish(bctx *c);
 void bnodes(bctx *c);
 void bpoints(bctx *c);
 void bllgo_lines(bctx *c);

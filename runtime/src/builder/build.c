@@ -212,8 +212,9 @@ static void write_table(bctx *c, uint8_t **table, size_t *size) {
   int rc = llgi_table_write_full(&t, table, size);
   if (rc == -2) dfail_oom(&c->fail);
   if (rc) {
-    c->code = LLGI_BUILD_TOO_LARGE;
-    dfail_raise(&c->fail, "the table does not fit the format's 32-bit fields");
+    /* The sizes were checked above: this is the builder breaking the format's rules. */
+    c->code = LLGI_BUILD_NO_FUNCTIONS;
+    dfail_raise(&c->fail, "the built table breaks the format's rules (docs/table-format.md): a builder bug, please report it");
   }
 }
 

@@ -9,7 +9,6 @@
 #include "bctx.h"
 #include "goname.h"
 
-
 static size_t slot_of(uint64_t entry, size_t mask) {
   uint64_t h = entry * 0x9e3779b97f4a7c15ull;
   return (size_t)(h ^ (h >> 31)) & mask;
