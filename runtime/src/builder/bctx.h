@@ -152,6 +152,8 @@ void bpaint_unit(bctx *c, uint32_t unit, bvec *out);
 void bclip(bctx *c, const biv *items, size_t n, const bvec *regions, bvec *out, bvec *runs);
 void bgather(bctx *c, bvec *iv, bvec *runs);
 void bfuncs_from_dwarf(bctx *c);
+/* The function owning pc among the first n by entry (sized: below its end), or NULL. */
+bfunc *bowner(bctx *c, size_t n, uint64_t pc);
 void bfuncs_llgo_names(bctx *c);
 void bfuncs_gc_names(bctx *c);
 void bfuncs_finish(bctx *c);

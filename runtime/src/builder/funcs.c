@@ -124,10 +124,9 @@ static void sort_funcs(bctx *c) {
   rehash(c);
 }
 
-/* The function owning pc in the entry-sorted functions (before sizes are clipped), or NULL. */
-static bfunc *owner_of(bctx *c, uint64_t pc) {
+bfunc *bowner(bctx *c, size_t n, uint64_t pc) {
   bfunc *fs = c->funcs.p;
-  size_t lo = 0, hi = c->funcs.n;
+  size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     if (fs[mid].entry <= pc) lo = mid + 1;
@@ -135,8 +134,7 @@ static bfunc *owner_of(bctx *c, uint64_t pc) {
   }
   if (!lo) return NULL;
   bfunc *f = &fs[lo - 1];
-  if (f->flags & LLGI_FUNC_SIZED) return pc < f->entry + f->size ? f : NULL;
-  return lo < c->funcs.n && pc >= fs[lo].entry ? NULL : f;
+  return !(f->flags & LLGI_FUNC_SIZED) || pc < f->entry + f->size ? f : NULL;
 }
 
 /*
@@ -152,10 +150,7 @@ void bfuncs_llgo_names(bctx *c) {
     const llgi_bllgo_site *site = &t->entries[e];
     if (site->func >= t->nfuncs) continue;
     const llgi_bllgo_func *rec = &t->funcs[site->func];
-    size_t n = c->funcs.n;
-    c->funcs.n = known;
-    bfunc *f = owner_of(c, site->pc);
-    c->funcs.n = n;
+    bfunc *f = bowner(c, known, site->pc);
     if (f) {
       if ((f->flags & LLGI_FUNC_SYMTAB) && strcmp(f->name, rec->symbol) != 0) continue;
       if (f->flags & LLGI_FUNC_LLGO_NAME) continue;

@@ -24,30 +24,16 @@ static int by_func_pc(const void *a, const void *b) {
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* The index of the function owning pc (entries sorted, sizes clipped), or -1. */
-static long owner(const bctx *c, uint64_t pc) {
-  const bfunc *fs = c->funcs.p;
-  size_t lo = 0, hi = c->funcs.n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (fs[mid].entry <= pc) lo = mid + 1;
-    else hi = mid;
-  }
-  if (!lo) return -1;
-  const bfunc *f = &fs[lo - 1];
-  if ((f->flags & LLGI_FUNC_SIZED) && pc >= f->entry + f->size) return -1;
-  return (long)lo - 1;
-}
-
 void bllgo_lines(bctx *c) {
   const llgi_bllgo *t = c->in->llgo;
   bvec *sites = &c->scratch, *rows = &c->scratch2;
   bvec_scratch(sites, sizeof(site));
   for (uint32_t k = 0; k < t->nlines; k++) {
     const llgi_bllgo_site *s = &t->lines[k];
-    long i = owner(c, s->pc);
+    const bfunc *f = bowner(c, c->funcs.n, s->pc);
     /* A site counts only inside the function it was recorded for. */
-    if (i < 0 || BVEC_AT(&c->funcs, bfunc, i).llgo_func != s->func) continue;
+    if (!f || f->llgo_func != s->func) continue;
+    size_t i = (size_t)(f - (const bfunc *)c->funcs.p);
     const llgi_bllgo_func *rec = &t->funcs[s->func];
     const char *file = s->file && *s->file ? s->file : rec->file && *rec->file ? rec->file : NULL;
     *(site *)bvec_push(c, sites) = (site){(uint32_t)i, k, s->pc, bintern(c, file), s->line ? s->line : rec->line};
