@@ -15,6 +15,7 @@
       "cflags_c": ["-std=c11"],
       "cflags_cc": ["-std=c++17", "-Wno-unused-parameter"],
       "cflags!": ["-fno-exceptions"],
+      "ldflags": ["-Wl,-z,now"],
       "libraries": ["-ldl", "-lm"]
     }
   ]

@@ -41,6 +41,16 @@ testWith(['cmake', 'gcc'], 'native/sources.json lists every runtime and addon so
   t.regex(fs.readFileSync(path.join(ROOT, 'CMakeLists.txt'), 'utf8'), /native\/sources\.json/);
 });
 
+/** Whether the ELF at `file` is bound at load (DT_FLAGS BIND_NOW / DT_FLAGS_1 NOW): every symbol resolved by dlopen. */
+function boundNow(file: string): boolean {
+  const d = run(tools.readelf!, ['-dW', file]);
+  return /\(FLAGS\)\s.*\bBIND_NOW\b|\(FLAGS_1\)\s.*\bNOW\b/.test(d.out);
+}
+
+testWith(['readelf'], 'node-gyp\'s addon is bound at load: a symbol it lacks (sources out of step) fails require(), never a later call with the process', (t) => {
+  t.true(boundNow(path.join(ROOT, 'build', 'Release', 'llgi.node')));
+});
+
 testWith(['cmake', 'gcc'], 'cmake-js builds the addon from CMakeLists.txt; the whole suite passes against it (LLGI_ADDON); ctest runs the C probes', (t) => {
   t.timeout(SUITE_MS + 300_000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llgi-cmake-'));
@@ -51,6 +61,7 @@ testWith(['cmake', 'gcc'], 'cmake-js builds the addon from CMakeLists.txt; the w
   t.is(b.status, 0, b.out.slice(-3000));
   const addon = path.join(out, 'Release', 'llgi.node');
   t.true(fs.existsSync(addon));
+  if (tools.readelf) t.true(boundNow(addon), 'bound at load, as node-gyp\'s');
   // The same interface as node-gyp's build.
   const abi = run(process.execPath, ['-p', `require(${JSON.stringify(addon)}).abiVersion === require(${JSON.stringify(path.join(ROOT, 'build', 'Release', 'llgi.node'))}).abiVersion`]);
   t.is(abi.out.trim(), 'true', abi.out);
