@@ -3,11 +3,7 @@
 // results cross as a few typed arrays and one array of strings (no object
 // per unit or subroutine: compiler/dwarf/info.ts builds those); the layouts
 // are described where compiler/dwarf/info.ts reads them.
-//
-// Values cross as JavaScript numbers: an address whose top word is all ones
-// (a tombstone) becomes Number.MAX_SAFE_INTEGER, as the TypeScript readers
-// gave it; any other value above 2^53 cannot be represented exactly and is
-// refused as LLGI_DWARF_CORRUPT.
+// Values cross as JavaScript numbers (JsNumbers, dwarf_sections.h).
 #include "dwarf_info.h"
 
 #include <cinttypes>
@@ -24,43 +20,8 @@ namespace llgi {
 
 namespace {
 
-constexpr double kMaxSafe = 9007199254740991.0;
 constexpr uint32_t kUnitStride = 12;
 constexpr uint32_t kSubStride = 10;
-
-// Throws unless every value converted so far was representable.
-struct JsNumbers {
-  Napi::Env env;
-  const char* what = nullptr;
-  uint64_t bad = 0;
-
-  double operator()(uint64_t v, const char* name) {
-    if (v >= 0xffffffff00000000u) return kMaxSafe;
-    if (v > 9007199254740991u) {
-      if (!what) {
-        what = name;
-        bad = v;
-      }
-      return 0;
-    }
-    return static_cast<double>(v);
-  }
-
-  bool Throw() {
-    if (!what) return false;
-    char msg[160];
-    std::snprintf(msg, sizeof msg, "%s: value 0x%" PRIx64 " above 2^53 (not representable in JavaScript)", what, bad);
-    ThrowCoded(env, "LLGI_DWARF_CORRUPT", msg);
-    return true;
-  }
-};
-
-bool Refused(Napi::Env env, int rc, const llgi_derr& err) {
-  if (rc == 0) return false;
-  if (rc == -2) ThrowCoded(env, "LLGI_NATIVE", "out of memory reading DWARF");
-  else ThrowCoded(env, "LLGI_DWARF_CORRUPT", err.msg);
-  return true;
-}
 
 // Strings by address: many subroutines share a name (every inlined copy).
 class Strings {
@@ -82,15 +43,6 @@ class Strings {
   std::unordered_map<const char*, int32_t> index_;
 };
 
-bool SectionsArg(const Napi::CallbackInfo& info, llgi_dsections* s) {
-  if (!info[0].IsObject()) {
-    Napi::TypeError::New(info.Env(), "expected a DwarfSections object").ThrowAsJavaScriptException();
-    return false;
-  }
-  *s = SectionsOf(info[0].As<Napi::Object>());
-  return true;
-}
-
 // dwarfInfo(sections) -> { units: Float64Array (kUnitStride per unit),
 // unitStrings: Int32Array (name, compDir, producer per unit; -1 none),
 // subs: Uint32Array (kSubStride per subroutine), dieOffsets: Float64Array,
@@ -102,8 +54,8 @@ Napi::Value DwarfInfo(const Napi::CallbackInfo& info) {
   if (!SectionsArg(info, &s)) return env.Undefined();
   llgi_dinfo d;
   llgi_derr err;
-  if (Refused(env, llgi_dinfo_read(&s, &d, &err), err)) return env.Undefined();
-  JsNumbers num{env};
+  if (Refused(env, llgi_dinfo_read(&s, &d, &err), err, ".debug_info")) return env.Undefined();
+  JsNumbers num{env, ""};
   Strings strings(env);
   auto units = Napi::Float64Array::New(env, size_t{d.nunits} * kUnitStride);
   auto unitStrings = Napi::Int32Array::New(env, size_t{d.nunits} * 3);
@@ -183,8 +135,8 @@ Napi::Value DwarfAranges(const Napi::CallbackInfo& info) {
   if (!SectionsArg(info, &s)) return env.Undefined();
   llgi_daranges a;
   llgi_derr err;
-  if (Refused(env, llgi_daranges_read(&s, &a, &err), err)) return env.Undefined();
-  JsNumbers num{env};
+  if (Refused(env, llgi_daranges_read(&s, &a, &err), err, ".debug_aranges")) return env.Undefined();
+  JsNumbers num{env, ""};
   auto sets = Napi::Float64Array::New(env, size_t{a.nsets} * 2);
   auto ranges = Napi::Float64Array::New(env, size_t{a.count} * 2);
   for (uint32_t i = 0; i < a.nsets; i++) {

@@ -20,40 +20,27 @@ namespace llgi {
 
 namespace {
 
-constexpr uint64_t kMaxSafe = (uint64_t{1} << 53) - 1;
-
 // Frees a table read here whichever way the call ends.
 struct TableGuard {
   llgi_dline_table t{};
   ~TableGuard() { llgi_dline_free(&t); }
 };
 
-// An address as a JS number: tombstones (upper half all ones) become
-// Number.MAX_SAFE_INTEGER as the TypeScript reader gave them; other values
-// above 2^53 have no exact number and refuse the table. false after throwing.
-bool ToNumber(Napi::Env env, uint64_t v, uint64_t table, double* out) {
-  if (v >> 32 == 0xffffffffu) v = kMaxSafe;
-  if (v > kMaxSafe) {
-    char msg[160];
-    std::snprintf(msg, sizeof msg, ".debug_line: address 0x%" PRIx64 " of the line table at offset 0x%" PRIx64 " is above 2^53 (no exact JavaScript number)", v, table);
-    ThrowCoded(env, "LLGI_DWARF_CORRUPT", msg);
-    return false;
-  }
-  *out = static_cast<double>(v);
-  return true;
-}
-
 // Reads the table of (sections, offset, compDir) arguments; false after throwing.
 bool ReadTable(const Napi::CallbackInfo& info, llgi_dline_table* t) {
-  Napi::Env env = info.Env();
-  llgi_dsections s = SectionsOf(info[0].As<Napi::Object>());
+  llgi_dsections s;
+  if (!SectionsArg(info, &s)) return false;
   uint64_t offset = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
   std::string comp_dir = info[2].As<Napi::String>().Utf8Value();
   llgi_derr err;
-  int rc = llgi_dline_read(&s, offset, comp_dir.c_str(), t, &err);
-  if (rc == -2) ThrowCoded(env, "LLGI_NATIVE", "out of memory reading .debug_line");
-  else if (rc != 0) ThrowCoded(env, "LLGI_DWARF_CORRUPT", err.msg);
-  return rc == 0;
+  return !Refused(info.Env(), llgi_dline_read(&s, offset, comp_dir.c_str(), t, &err), err, ".debug_line");
+}
+
+// Converts a table's addresses, naming the table in a refusal.
+JsNumbers AddressesOf(Napi::Env env, const llgi_dline_table& t) {
+  char where[64];
+  std::snprintf(where, sizeof where, " in the line table at offset 0x%" PRIx64, t.offset);
+  return JsNumbers{env, where};
 }
 
 // dwarfLineTable(sections, offset, compDir) -> {version, files: (string |
@@ -66,11 +53,13 @@ Napi::Value DwarfLineTable(const Napi::CallbackInfo& info) {
   if (!ReadTable(info, &t)) return env.Undefined();
   Napi::Array files = Napi::Array::New(env, t.nfiles);
   for (uint32_t i = 0; i < t.nfiles; i++) files.Set(i, t.files[i] ? Napi::Value(Napi::String::New(env, t.files[i])) : env.Null());
+  JsNumbers num = AddressesOf(env, t);
   Napi::Float64Array seqs = Napi::Float64Array::New(env, size_t{t.nseqs} * 4);
   for (uint32_t i = 0; i < t.nseqs; i++) {
     const llgi_dline_seq& q = t.seqs[i];
     double* o = seqs.Data() + size_t{i} * 4;
-    if (!ToNumber(env, q.low_pc, t.offset, &o[0]) || !ToNumber(env, q.high_pc, t.offset, &o[1])) return env.Undefined();
+    o[0] = num(q.low_pc, ".debug_line: address");
+    o[1] = num(q.high_pc, ".debug_line: address");
     o[2] = q.row_start;
     o[3] = q.row_count;
   }
@@ -80,13 +69,14 @@ Napi::Value DwarfLineTable(const Napi::CallbackInfo& info) {
   uint32_t* f = fields.Data();
   for (uint32_t i = 0; i < t.nrows; i++) {
     const llgi_dline_row& r = t.rows[i];
-    if (!ToNumber(env, r.address, t.offset, &a[i])) return env.Undefined();
+    a[i] = num(r.address, ".debug_line: address");
     f[0] = r.file;
     f[1] = r.line;
     f[2] = r.column;
     f[3] = r.is_stmt;
     f += 4;
   }
+  if (num.Throw()) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   out.Set("version", Napi::Number::New(env, t.version));
   out.Set("files", files);
@@ -109,16 +99,17 @@ Napi::Value DwarfLineIntervals(const Napi::CallbackInfo& info) {
     ThrowCoded(env, "LLGI_NATIVE", "out of memory making line intervals");
     return env.Undefined();
   }
+  JsNumbers num = AddressesOf(env, g.t);
   Napi::Float64Array out = Napi::Float64Array::New(env, size_t{n} * 4);
   double* o = out.Data();
-  bool ok = true;
-  for (uint32_t i = 0; i < n && ok; i++, o += 4) {
-    ok = ToNumber(env, iv[i].lo, g.t.offset, &o[0]) && ToNumber(env, iv[i].hi, g.t.offset, &o[1]);
+  for (uint32_t i = 0; i < n; i++, o += 4) {
+    o[0] = num(iv[i].lo, ".debug_line: address");
+    o[1] = num(iv[i].hi, ".debug_line: address");
     o[2] = iv[i].file;
     o[3] = iv[i].line;
   }
   std::free(iv);
-  return ok ? Napi::Value(out) : env.Undefined();
+  return num.Throw() ? env.Undefined() : Napi::Value(out);
 }
 
 // dwarfLinePath(version, dirs: (string | null)[], name, dirIndex, compDir) -> string (llgi_dline_path).
