@@ -158,10 +158,15 @@ export interface InterposedSlot {
   addr: bigint;
   /** The slot's value before interposition (written back by restore). */
   original: bigint;
-  /** The wrapper the slot holds while interposed. */
+  /** The wrapper the slot holds while interposed (a gated slot: only while a sampled pointer is live). */
   wrapper: bigint;
   /** The slot's page was read-only (RELRO) and was written under mprotect. */
   relro: boolean;
+  /**
+   * A free function's JUMP_SLOT on a writable page: it holds `original` while
+   * no sampled pointer is live, and `wrapper` otherwise (docs/interposition.md, "The free gate").
+   */
+  gated: boolean;
 }
 
 export interface InterposeResult {

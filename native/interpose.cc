@@ -33,6 +33,7 @@ Napi::Object Describe(Napi::Env env, const llgi_interpose_state& st) {
     o.Set("original", Napi::BigInt::New(env, static_cast<uint64_t>(s.orig)));
     o.Set("wrapper", Napi::BigInt::New(env, static_cast<uint64_t>(llgi_interpose_wrapper(s.sym))));
     o.Set("relro", Napi::Boolean::New(env, s.relro != 0));
+    o.Set("gated", Napi::Boolean::New(env, s.gated != 0));
     slots.Set(i, o);
   }
   Napi::Object r = Napi::Object::New(env);
@@ -42,7 +43,7 @@ Napi::Object Describe(Napi::Env env, const llgi_interpose_state& st) {
   return r;
 }
 
-// interpose(handle) -> {patched, skipped, slots: [{symbol, kind, addr, original, wrapper, relro}]}.
+// interpose(handle) -> {patched, skipped, slots: [{symbol, kind, addr, original, wrapper, relro, gated}]}.
 Napi::Value Interpose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t key = BigIntArg(info[0]);
@@ -57,7 +58,9 @@ Napi::Value Interpose(const Napi::CallbackInfo& info) {
   int r = llgi_interpose_patch(im.base, im.dynamic, st.get());
   if (r == LLGI_INTERPOSE_EBUSY) {
     // The state is another module's: dlopen handles name loaded objects, so
-    // that one was closed without a restore and its slots are gone with it.
+    // that one was closed without a restore and its slots are gone with it
+    // (the restore only takes them off the free gate: their pages are gone).
+    llgi_interpose_restore(st.get());
     *st = llgi_interpose_state{};
     r = llgi_interpose_patch(im.base, im.dynamic, st.get());
   }
@@ -88,6 +91,15 @@ Napi::Value Restore(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void ForgetInterposition(void* handle) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_states.find(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(handle)));
+  if (it == g_states.end()) return;
+  // A slot on a page mprotect refuses stays as it is; the image goes anyway.
+  llgi_interpose_restore(it->second.get());
+  g_states.erase(it);
+}
 
 void InitInterpose(Napi::Env env, Napi::Object exports) {
   exports.Set("interpose", Napi::Function::New(env, Interpose));

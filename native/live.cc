@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "interpose.h"
 #include "table.h"
 
 extern "C" {
@@ -81,6 +82,12 @@ int FindImage(struct dl_phdr_info* info, size_t, void* data) {
   return 1;
 }
 
+// dlopen references taken by Dlopen, per handle. The last one's Dlclose
+// restores the module's interposition first: its GOT slots go with the image,
+// and the sampler's free gate writes them until they are restored.
+std::mutex g_opens_mu;
+std::map<void*, long> g_opens;
+
 // dlopen(path) -> {handle, base, ranges: BigUint64Array, buildId, name,
 //   embedded: Buffer | null, embeddedSums: Buffer | null, embeddedError: string | null}.
 // RTLD_NOW: an unresolvable symbol fails here, never later in a call.
@@ -113,6 +120,10 @@ Napi::Value Dlopen(const Napi::CallbackInfo& info) {
     ThrowCoded(env, "LLGI_LOAD_FAILED", "the loaded image has no executable segment");
     return env.Undefined();
   }
+  {
+    std::lock_guard<std::mutex> lock(g_opens_mu);
+    g_opens[h]++;
+  }
   Napi::Object o = Napi::Object::New(env);
   o.Set("handle", Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(h))));
   o.Set("base", Napi::BigInt::New(env, static_cast<uint64_t>(img.base)));
@@ -140,7 +151,16 @@ Napi::Value Dlopen(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Dlclose(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), dlclose(HandleArg(info[0])) == 0);
+  void* h = HandleArg(info[0]);
+  {
+    std::lock_guard<std::mutex> lock(g_opens_mu);
+    auto it = g_opens.find(h);
+    if (it != g_opens.end() && --it->second == 0) {
+      g_opens.erase(it);
+      ForgetInterposition(h);
+    }
+  }
+  return Napi::Boolean::New(info.Env(), dlclose(h) == 0);
 }
 
 // dlsym(handle, name) -> bigint | null.

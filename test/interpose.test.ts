@@ -57,6 +57,8 @@ interface Variant {
   fullRelro?: boolean;
   /** -z norelro: no slot is. */
   noRelro?: boolean;
+  /** free has a JUMP_SLOT on a writable page: the free gate drives it. */
+  gatedFree?: boolean;
 }
 
 function build(v: Variant, copy = ''): string {
@@ -76,7 +78,7 @@ const C_VARIANTS: Variant[] = [
   { name: 'gcc -z norelro', cc: 'gcc', tools: ['gcc'], sources: () => [C_SRC], flags: ['-Wl,-z,norelro'], noRelro: true },
   { name: 'clang-19', cc: 'clang', tools: ['clang'], sources: () => [C_SRC], flags: [] },
   { name: 'clang-19 lld -z now', cc: 'clang', tools: ['clang', 'lld'], sources: () => [C_SRC], flags: ['-fuse-ld=lld', '-Wl,-z,now'], fullRelro: true },
-  { name: 'clang-19 lld -z lazy', cc: 'clang', tools: ['clang', 'lld'], sources: () => [C_SRC], flags: ['-fuse-ld=lld', '-Wl,-z,lazy'] },
+  { name: 'clang-19 lld -z lazy', cc: 'clang', tools: ['clang', 'lld'], sources: () => [C_SRC], flags: ['-fuse-ld=lld', '-Wl,-z,lazy'], gatedFree: true },
 ];
 const cVariant = (name: string): Variant => C_VARIANTS.find((v) => v.name === name)!;
 
@@ -142,11 +144,20 @@ const u64 = (m: Module, name: string) => {
 const intCall = (m: Module, name: string) => m.func(name, 'int (void)') as () => number;
 const key = (s: { kind: string; symbol: string }, addr: bigint) => `${s.kind} ${s.symbol} 0x${addr.toString(16)}`;
 
+/** The free functions, whose PLT slots the free gate drives (docs/interposition.md, "The free gate"). */
+const FREE_NAMES = new Set([
+  'free', '_ZdlPv', '_ZdaPv', '_ZdlPvm', '_ZdaPvm', '_ZdlPvRKSt9nothrow_t', '_ZdaPvRKSt9nothrow_t',
+  '_ZdlPvSt11align_val_t', '_ZdaPvSt11align_val_t', '_ZdlPvmSt11align_val_t', '_ZdaPvmSt11align_val_t',
+  '_ZdlPvSt11align_val_tRKSt9nothrow_t', '_ZdaPvSt11align_val_tRKSt9nothrow_t', 'GC_free', 'GC_debug_free',
+]);
+
 /**
  * The checks every variant shares: the interposed slots are exactly readelf's
  * listed relocations; each holds its wrapper (inside the addon's text) and
- * had held `original`; pages keep their protection (RELRO back to read-only);
- * interposing again changes nothing; restore writes every original back, once.
+ * had held `original`, except the gated ones (a free function's JUMP_SLOT on
+ * a writable page), which hold `original` while no sampled pointer is live;
+ * pages keep their protection (RELRO back to read-only); interposing again
+ * changes nothing; restore writes every original back, once.
  */
 function interposeAndCheck(t: ExecutionContext, v: Variant, m: Module, so: string, whilePatched: (slots: InterposedSlot[]) => void) {
   const expected = listedRelocations(so);
@@ -155,6 +166,7 @@ function interposeAndCheck(t: ExecutionContext, v: Variant, m: Module, so: strin
   const maps0 = mappings();
   const perms0 = new Map(expected.map((r) => [r.offset + m.base, permsAt(r.offset + m.base, maps0)]));
 
+  resetMemProfile(); // no sampled pointer is live: the gate is closed
   const res = native().interpose(handleOf(m));
   t.deepEqual(res.slots.map((s) => key(s, s.addr - m.base)).sort(), expected.map((r) => key(r, r.offset)).sort(), 'interposed = readelf');
   t.is(res.patched, expected.length);
@@ -164,7 +176,10 @@ function interposeAndCheck(t: ExecutionContext, v: Variant, m: Module, so: strin
   t.truthy(addon && /llgi\.node$/.test(addon.path) && addon.perms.includes('x'), 'wrappers live in the addon text');
   for (const s of res.slots) {
     t.is<bigint | undefined, bigint | undefined>(s.original, before.get(s.addr), `${s.symbol}: original is the slot's value before`);
-    t.is(readWord(s.addr), s.wrapper, `${s.symbol} ${s.kind}: the slot holds the wrapper`);
+    const gated = s.kind === 'JUMP_SLOT' && FREE_NAMES.has(s.symbol) && perms0.get(s.addr)!.includes('w');
+    t.is(s.gated, gated, `${s.symbol} ${s.kind}: gated iff a free function's JUMP_SLOT on a writable page`);
+    if (gated) t.is(readWord(s.addr), s.original, `${s.symbol} ${s.kind}: no sampled pointer is live, the gated slot holds the original`);
+    else t.is(readWord(s.addr), s.wrapper, `${s.symbol} ${s.kind}: the slot holds the wrapper`);
     t.not(s.wrapper, s.original);
     const p = permsAt(s.addr, maps1);
     t.is<string | undefined, string | undefined>(p, perms0.get(s.addr), `${s.symbol}: the slot's page keeps its protection (${perms0.get(s.addr)})`);
@@ -186,6 +201,36 @@ function interposeAndCheck(t: ExecutionContext, v: Variant, m: Module, so: strin
   t.is(native().restore(handleOf(m)), 0, 'restore after restore is a no-op');
 }
 
+/**
+ * The free gate: `free`'s PLT slot holds the real function while no sampled
+ * pointer is live, the wrapper from the first sample until its free, and the
+ * real function again after that free, which is counted. Only lld's lazy
+ * build has a writable free JUMP_SLOT: GNU ld sends the fixture's calls of
+ * free through its GLOB_DAT slot (.plt.got, as it takes &free), and -z now
+ * makes the PLT slots read-only.
+ */
+function checkFreeGate(t: ExecutionContext, v: Variant, m: Module, slots: InterposedSlot[]) {
+  const gated = slots.filter((s) => s.gated);
+  t.deepEqual(gated.map((s) => `${s.symbol} ${s.kind}`), v.gatedFree ? ['free JUMP_SLOT'] : [], 'gated: free\'s writable PLT slot, where the link made one');
+  const malloc = m.func('ia_malloc', 'uint64_t (uint64_t)') as (n: number) => number | bigint;
+  const free = m.func('ia_free', 'void (uint64_t)') as (p: number | bigint) => void;
+  const rate0 = memProfileRate();
+  setMemProfileRate(1);
+  resetMemProfile();
+  try {
+    const p = malloc(24); // sampled (rate 1)
+    for (const s of gated) t.is(readWord(s.addr), s.wrapper, `${s.symbol}: a sampled pointer is live, the slot holds the wrapper`);
+    free(p);
+    for (const s of gated) t.is(readWord(s.addr), s.original, `${s.symbol}: its free was the last live sample, the slot holds the original again`);
+    gc();
+    const recs = memProfile({ inuseZero: true }).filter((r) => r.allocBytes === 24);
+    t.deepEqual(recs.map((r) => [r.allocObjects, r.freeObjects]), [[1, 1]], 'the sampled 24 bytes: one allocation, its free counted');
+  } finally {
+    setMemProfileRate(rate0);
+    resetMemProfile();
+  }
+}
+
 // ---- C ------------------------------------------------------------------------------------
 
 for (const v of C_VARIANTS) {
@@ -205,6 +250,7 @@ for (const v of C_VARIANTS) {
       t.is<bigint | undefined, bigint | undefined>(mallocAddr(), gd?.wrapper, '&malloc inside the module is the wrapper');
       t.is<bigint | undefined, bigint | undefined>(freeAddr(), slots.find((s) => s.symbol === 'free' && s.kind === 'GLOB_DAT')?.wrapper, '&free too');
       t.is(roundtrip(), 0, 'allocations work and memory holds what was written, while interposed');
+      checkFreeGate(t, v, m, slots);
     });
     t.is(mallocAddr(), malloc0, '&malloc is the original after restore');
     t.is(freeAddr(), free0);
@@ -232,7 +278,7 @@ testWith(['gcc', 'readelf'], 'a module closed while interposed and loaded again 
   const want = listedRelocations(so).length;
   const m1 = load(so, { interpose: false });
   t.is(native().interpose(handleOf(m1)).patched, want);
-  m1.close(); // no restore: the slots went away with the image
+  m1.close(); // interpose: false, so close() leaves the slots to the glue's last dlclose
   t.false(mappings().some((x) => x.path === so), 'the image was unmapped');
   const m2 = load(so, { interpose: false });
   const res = native().interpose(handleOf(m2));
@@ -241,6 +287,31 @@ testWith(['gcc', 'readelf'], 'a module closed while interposed and loaded again 
   t.is(intCall(m2, 'ia_roundtrip')(), 0);
   t.is(native().restore(handleOf(m2)), want);
   for (const s of res.slots) t.is(readWord(s.addr), s.original);
+});
+
+testWith(['clang', 'lld', 'readelf'], 'the last dlclose restores the slots first (the free gate writes them while they are patched); an earlier one does not', (t) => {
+  const v = cVariant('clang-19 lld -z lazy');
+  const so = build(v, 'lastclose');
+  const want = listedRelocations(so).length;
+  // koffi's own dlopen reference keeps the image mapped after ours are gone, so its slots can be read.
+  const koffi = require('koffi') as { load(p: string): { unload(): void } };
+  const keep = koffi.load(so);
+  try {
+    const m = load(so, { interpose: false });
+    const h = handleOf(m);
+    const res = native().interpose(h);
+    t.is(res.patched, want);
+    t.true(res.slots.some((s) => s.gated), 'this build has a gated slot');
+    const extra = native().dlopen(so); // a second reference through the glue, as load() of an open module takes
+    native().dlclose(extra.handle);
+    t.true(res.slots.filter((s) => !s.gated).every((s) => readWord(s.addr) === s.wrapper), 'an earlier dlclose leaves the wrappers');
+    m.close(); // our last reference
+    t.true(mappings().some((x) => x.path === so), 'koffi keeps the image mapped');
+    for (const s of res.slots) t.is(readWord(s.addr), s.original, `${s.symbol} ${s.kind}: restored by the last dlclose`);
+    t.is(native().restore(h), 0, 'the state was forgotten');
+  } finally {
+    keep.unload();
+  }
 });
 
 testWith(['gcc'], 'restore of a module never interposed writes nothing', (t) => {
@@ -317,6 +388,9 @@ for (const cc of ['gcc', 'clang'] as const) {
       t.is(p.status, 0, `${p.stdout}${p.stderr}`);
       t.regex(p.stdout, /^ok \d+$/m);
       t.notRegex(p.stdout, /FAIL/);
+      // Gated: every free function's JUMP_SLOT, unless -z now made it read-only or lazy binding left the module's own stub in it.
+      const gated = r.variant.fullRelro || r.mode === 'c-lazy' ? 0 : listedRelocations(so).filter((x) => x.kind === 'JUMP_SLOT' && FREE_NAMES.has(x.symbol)).length;
+      t.regex(p.stdout, new RegExp(`^gated ${gated}$`, 'm'), 'the free gate drives exactly the free functions\' writable PLT slots');
     });
   }
 }
@@ -359,7 +433,9 @@ testWith(['gcc', 'readelf'], 'a plain load() interposes at the default rate; rat
   const m = load(so);
   const slotAddrs = expected.map((r) => r.offset + m.base);
   const wrappers = slotAddrs.map(readWord);
-  // Interposed: every listed slot holds a wrapper in the addon's text, not libc's function.
+  // Interposed: every listed slot holds a wrapper in the addon's text, not libc's function (GNU ld
+  // gives free no JUMP_SLOT here, so nothing is gated: its calls go through the GLOB_DAT slot).
+  t.false(expected.some((r) => r.kind === 'JUMP_SLOT' && FREE_NAMES.has(r.symbol)), 'no free JUMP_SLOT to gate');
   const addon = mappings().filter((x) => x.path.endsWith('llgi.node'));
   for (const [i, w] of wrappers.entries()) t.true(addon.some((x) => w >= x.lo && w < x.hi), `${expected[i].symbol} ${expected[i].kind} holds a wrapper`);
   try {

@@ -82,9 +82,13 @@
  * wrappers are as safe as the functions they wrap: thread-safe, not
  * async-signal-safe.
  *
- * Restore before dlclose: the slots live in the module's image. (A restore
- * after it skips pages that are no longer mapped, and a patch of a module
- * closed without a restore and loaded again patches the new image.)
+ * Restore before dlclose: the slots live in the module's image, and the
+ * free gate (llgi_interpose_watch_frees) writes the gated ones whenever the
+ * set of live samples starts or ends. (A restore after dlclose skips pages
+ * that are no longer mapped, and a patch of a module closed without a
+ * restore and loaded again patches the new image; but between the dlclose
+ * and that restore, a gate change would write into the old image's
+ * addresses.)
  */
 #ifndef LLGI_INTERPOSE_H
 #define LLGI_INTERPOSE_H
@@ -114,6 +118,10 @@ typedef struct llgi_interpose_slot {
   uint16_t sym;    /* index for llgi_interpose_symbol() */
   uint8_t kind;    /* LLGI_INTERPOSE_JUMP_SLOT or _GLOB_DAT */
   uint8_t relro;   /* the page was read-only when patched (written under mprotect) */
+  uint8_t gated;   /* a free function's JUMP_SLOT on a writable page, not
+                      holding the module's own lazy PLT stub: it holds `orig`
+                      while no sampled pointer is live, the wrapper otherwise
+                      (llgi_interpose_watch_frees) */
 } llgi_interpose_slot;
 
 /*
@@ -153,6 +161,19 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
  * changed since the patch (not our wrapper any more) is left as it is.
  */
 int llgi_interpose_restore(llgi_interpose_state *st);
+
+/*
+ * The free gate, driven by the sampler (llgi_mprof.h): on = 1 before the
+ * first sampled pointer of a live set escapes to its caller, on = 0 when no
+ * sampled pointer is live any more. While off, every gated slot (see
+ * llgi_interpose_slot.gated) holds its original value, so a free that could
+ * report nothing skips the wrapper; while on, it holds the wrapper. The
+ * initial state is off. Thread-safe (one leaf mutex: callers may hold their
+ * own lock), not async-signal-safe, no allocation. A gated slot whose page
+ * is gone or whose word holds something else (a module closed without a
+ * restore) is left alone. docs/interposition.md, "The free gate".
+ */
+void llgi_interpose_watch_frees(int on);
 
 /* The name of interposed symbol `sym` (llgi_interpose_slot.sym), or NULL. */
 const char *llgi_interpose_symbol(unsigned sym);

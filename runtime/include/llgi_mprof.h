@@ -10,6 +10,10 @@
  * (stack, size), gc's memRecord with its 3-slot future ring. Sampled pointers
  * are remembered so that their frees are counted too.
  *
+ * The sampler drives the interposer's free gate (llgi_interpose.h, a weak
+ * reference): on at the first live sample, before its pointer is returned,
+ * off when the last live sample is freed and on reset.
+ *
  * Threads and signals: every function is thread-safe. The allocation fast
  * path (no sample) and the free fast path (pointer never sampled) take no lock
  * and touch only this thread's state and a few atomics; a sample, a free of a

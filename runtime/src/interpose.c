@@ -28,6 +28,7 @@
 #include "llgi_mprof.h"
 #include "mprof_fast.h"
 #include "procmaps.h"
+#include "saferead.h"
 #include "wrapsection.h"
 
 /* The sampler's "is p a remembered sample" (needed only for the Boehm GC
@@ -464,6 +465,105 @@ static uintptr_t resolve(int id, uintptr_t v, const llgi_image *m) {
   return cur;
 }
 
+/* ---- the free gate ------------------------------------------------------------------ */
+
+/*
+ * A free can only report something while a sampled pointer is live. Until
+ * then, a module's PLT slots of the free functions (JUMP_SLOT, on a page
+ * that is writable anyway) hold the real function, and the sampler puts the
+ * wrappers back before its first sample escapes to the caller
+ * (llgi_interpose_watch_frees): a pointer that was sampled is always freed
+ * through a wrapper. GLOB_DAT slots stay wrapped: their value may have been
+ * copied (&free). docs/interposition.md, "The free gate".
+ */
+typedef struct gate_slot {
+  uintptr_t addr, wrapper, real;
+  const llgi_interpose_state *owner;
+} gate_slot;
+
+#define GATE_MAX 1024
+static gate_slot g_gate[GATE_MAX];
+static uint32_t g_ngate;
+static int g_watching; /* the gated slots hold their wrappers */
+/* Guards the three above. Taken under the sampler's lock (watch) and under
+ * g_mu (patch, restore); nothing is called while it is held. */
+static pthread_mutex_t g_gate_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int is_free_name(int id) {
+  switch (id) {
+    case S_free: case S__ZdlPv: case S__ZdaPv: case S__ZdlPvm: case S__ZdaPvm:
+    case S__ZdlPvRKSt9nothrow_t: case S__ZdaPvRKSt9nothrow_t:
+    case S__ZdlPvSt11align_val_t: case S__ZdaPvSt11align_val_t:
+    case S__ZdlPvmSt11align_val_t: case S__ZdaPvmSt11align_val_t:
+    case S__ZdlPvSt11align_val_tRKSt9nothrow_t: case S__ZdaPvSt11align_val_tRKSt9nothrow_t:
+    case S_GC_free: case S_GC_debug_free:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/* Swaps one gated slot from `from` to `to` (a slot holding anything else is
+ * left alone). The slot's page is mapped: its state is restored, and so
+ * taken off the gate, before its module is closed (llgi_interpose.h). No
+ * system call here: one per toggle cost more than the toggle saves. */
+static void gate_swap(uintptr_t addr, uintptr_t from, uintptr_t to) {
+  __atomic_compare_exchange_n((uintptr_t *)addr, &from, to, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+void llgi_interpose_watch_frees(int on) {
+  pthread_mutex_lock(&g_gate_mu);
+  if (g_watching != !!on) {
+    g_watching = !!on;
+    for (uint32_t i = 0; i < g_ngate; i++) {
+      const gate_slot *g = &g_gate[i];
+      if (on) gate_swap(g->addr, g->real, g->wrapper);
+      else gate_swap(g->addr, g->wrapper, g->real);
+    }
+  }
+  pthread_mutex_unlock(&g_gate_mu);
+}
+
+/* Gates st's eligible slots of module m, just patched (they hold their
+ * wrappers), and closes them at once unless a sampled pointer is live.
+ * Called under g_mu. */
+static void gate_add(llgi_interpose_state *st, const llgi_image *m) {
+  pthread_mutex_lock(&g_gate_mu);
+  for (uint32_t i = 0; i < st->nslots && g_ngate < GATE_MAX; i++) {
+    llgi_interpose_slot *s = &st->slots[i];
+    /* The slot's own value is the function (resolve() accepted it), unless it
+     * is the module's lazy PLT stub: written back, that would let _dl_fixup
+     * replace it, and the gate could not open again. */
+    if (s->kind != LLGI_INTERPOSE_JUMP_SLOT || s->relro || !is_free_name(s->sym) || in_module(m, s->orig, 1)) continue;
+    g_gate[g_ngate++] = (gate_slot){s->addr, g_wrappers[s->sym], s->orig, st};
+    s->gated = 1;
+    if (!g_watching) gate_swap(s->addr, g_wrappers[s->sym], s->orig);
+  }
+  pthread_mutex_unlock(&g_gate_mu);
+}
+
+/* Takes st's slots off the gate. `held[i]` is set for a gated slot that now
+ * holds the real function (what a restore would write). Called under g_mu. */
+static void gate_remove(llgi_interpose_state *st, uint8_t *held) {
+  pthread_mutex_lock(&g_gate_mu);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < g_ngate; i++)
+    if (g_gate[i].owner != st) g_gate[k++] = g_gate[i];
+  g_ngate = k;
+  for (uint32_t i = 0; i < st->nslots; i++) {
+    llgi_interpose_slot *s = &st->slots[i];
+    uintptr_t v;
+    if (held && s->gated && llgi_safe_read(s->addr, &v, sizeof v) && v == s->orig) held[i] = 1;
+    s->gated = 0;
+  }
+  pthread_mutex_unlock(&g_gate_mu);
+}
+
+/* The value a patched slot holds while its state is in force. */
+static int slot_held(const llgi_interpose_slot *s, uintptr_t v) {
+  return v == g_wrappers[s->sym] || (s->gated && v == s->orig);
+}
+
 /* ---- page protection ------------------------------------------------------------- */
 
 /* The pages whose protections one scan of the mappings looks up. */
@@ -569,7 +669,7 @@ static void take(void *ctx, const llgi_import *imp) {
     st->skipped++;
     return;
   }
-  st->slots[st->nslots++] = (llgi_interpose_slot){addr, v, (uint16_t)id, imp->kind, 0};
+  st->slots[st->nslots++] = (llgi_interpose_slot){addr, v, (uint16_t)id, imp->kind, 0, 0};
 }
 
 int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_state *st) {
@@ -590,11 +690,12 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
     uint32_t held = 0;
     for (uint32_t i = 0; i < st->nslots; i++)
       held += in_module(&m, st->slots[i].addr, sizeof(uintptr_t)) &&
-              __atomic_load_n((uintptr_t *)st->slots[i].addr, __ATOMIC_SEQ_CST) == g_wrappers[st->slots[i].sym];
+              slot_held(&st->slots[i], __atomic_load_n((uintptr_t *)st->slots[i].addr, __ATOMIC_SEQ_CST));
     if (held == st->nslots) {
       rc = (int)st->nslots;
       goto out;
     }
+    gate_remove(st, NULL);
     st->active = 0;
   }
 
@@ -625,6 +726,7 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
   }
   st->nslots = k;
   st->active = 1;
+  gate_add(st, &m);
   rc = (int)k;
 out:
   pthread_mutex_unlock(&g_mu);
@@ -638,6 +740,7 @@ int llgi_interpose_restore(llgi_interpose_state *st) {
   if (st->active) {
     uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
     memset(done, 0, sizeof done);
+    gate_remove(st, done); /* a closed gate already holds the original */
     /* No image: the module may be gone; the mappings decide. */
     int r = swap_slots(st->slots, st->nslots, 1, NULL, done);
     for (uint32_t i = 0; i < st->nslots; i++) rc += done[i];

@@ -21,6 +21,14 @@
 
 #include "llgi_walk.h"
 
+/* The interposer's free gate (llgi_interpose.h), when it is linked: its free
+ * wrappers are needed only while a sampled pointer is live. */
+extern void llgi_interpose_watch_frees(int on) __attribute__((weak));
+
+static void watch_frees(int on) {
+  if (llgi_interpose_watch_frees) llgi_interpose_watch_frees(on);
+}
+
 /* ---- sampling decision (gc: malloc.go nextSample / fastexprand) ------------ */
 
 LLGI_HIDDEN _Atomic int64_t llgi_mprof_rate_ = LLGI_MPROF_DEFAULT_RATE;
@@ -256,6 +264,9 @@ static void live_put(uintptr_t key, bucket *b, uint64_t size) {
    * wrapping to 0 would hide live samples from their frees. */
   _Atomic uint16_t *c = &g_filter[filter_index(key)];
   if (atomic_load_explicit(c, memory_order_relaxed) != UINT16_MAX) atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+  /* The first live sample: its free must find the wrappers, and the
+   * pointer has not reached its caller yet. */
+  if (atomic_load_explicit(&g_live_count, memory_order_relaxed) == 0) watch_frees(1);
   atomic_fetch_add_explicit(&g_live_count, 1, memory_order_release);
 }
 
@@ -326,7 +337,7 @@ void llgi_mprof_free(void *p) {
     m->free_bytes += (int64_t)e->size;
     e->key = 1;
     if (atomic_load_explicit(&g_filter[fi], memory_order_relaxed) != UINT16_MAX) atomic_fetch_sub_explicit(&g_filter[fi], 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&g_live_count, 1, memory_order_release);
+    if (atomic_fetch_sub_explicit(&g_live_count, 1, memory_order_release) == 1) watch_frees(0);
   }
   pthread_mutex_unlock(&g_mu);
 }
@@ -420,6 +431,7 @@ void llgi_mprof_reset(void) {
   g_live_used = 0;
   for (size_t i = 0; i < (1u << FILTER_BITS); i++) atomic_store_explicit(&g_filter[i], 0, memory_order_relaxed);
   atomic_store_explicit(&g_live_count, 0, memory_order_release);
+  watch_frees(0);
   g_cycle = 0;
   g_flushed = 0;
   pthread_mutex_unlock(&g_mu);

@@ -54,14 +54,16 @@ static inline uint32_t llgi_mprof_filter_index(uintptr_t p) {
  */
 static inline int llgi_mprof_alloc_skips(size_t size) {
   int64_t rate = atomic_load_explicit(&llgi_mprof_rate_, memory_order_relaxed);
-  if (rate <= 0 || size == 0) return 1;
   llgi_mprof_thread *t = &llgi_mprof_thread_;
-  if (rate != 1 && (int64_t)size < t->next &&
+  int64_t next = t->next;
+  /* One test for "off or every allocation" (rate <= 1); size 0 passes as
+   * any size below the countdown (never sampled, as in gc). */
+  if (rate > 1 && (uint64_t)size < (uint64_t)next &&
       t->epoch == atomic_load_explicit(&llgi_mprof_epoch_, memory_order_relaxed)) {
-    t->next -= (int64_t)size;
+    t->next = next - (int64_t)size;
     return 1;
   }
-  return 0;
+  return rate <= 0;
 }
 
 /* 1 when freeing p needs no report: p was certainly never sampled. */

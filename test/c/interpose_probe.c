@@ -59,6 +59,9 @@ __thread llgi_mprof_thread llgi_mprof_thread_;
 
 __attribute__((constructor)) static void fill_filter(void) {
   for (size_t i = 0; i < (1u << LLGI_MPROF_FILTER_BITS); i++) llgi_mprof_filter_[i] = 1;
+  /* A sampled pointer is always live here: the free gate stays open, so
+   * every free reaches its wrapper (check_gate closes it for a moment). */
+  llgi_interpose_watch_frees(1);
 }
 
 void llgi_mprof_malloc(void *p, size_t size, uintptr_t fp) {
@@ -201,6 +204,32 @@ static void print_slots(void) {
   }
 }
 
+/* The free gate: a gated slot is a free function's JUMP_SLOT on a writable
+ * page; closed, it holds the original; open again, the wrapper. Returns the
+ * number of gated slots. */
+static int check_gate(void) {
+  int gated = 0;
+  llgi_interpose_watch_frees(0);
+  for (uint32_t i = 0; i < g_st.nslots; i++) {
+    const llgi_interpose_slot *s = &g_st.slots[i];
+    const char *name = llgi_interpose_symbol(s->sym);
+    uintptr_t want = s->gated ? s->orig : llgi_interpose_wrapper(s->sym);
+    CHECK(*(uintptr_t *)s->addr == want, "gate closed: slot %s %s holds the %s", name, llgi_interpose_kind_name(s->kind),
+          s->gated ? "original" : "wrapper");
+    if (!s->gated) continue;
+    gated++;
+    CHECK(s->kind == LLGI_INTERPOSE_JUMP_SLOT && !s->relro && (!strcmp(name, "free") || !strncmp(name, "_ZdlPv", 6) ||
+                                                               !strncmp(name, "_ZdaPv", 6) || !strcmp(name, "GC_free") || !strcmp(name, "GC_debug_free")),
+          "gated slot %s is a free function's writable JUMP_SLOT", name);
+  }
+  llgi_interpose_watch_frees(1);
+  for (uint32_t i = 0; i < g_st.nslots; i++)
+    CHECK(*(uintptr_t *)g_st.slots[i].addr == llgi_interpose_wrapper(g_st.slots[i].sym), "gate open: slot %s holds the wrapper",
+          llgi_interpose_symbol(g_st.slots[i].sym));
+  printf("gated %d\n", gated);
+  return gated;
+}
+
 /* Patch, patch again (idempotent), a second state (finds only wrappers),
  * restore twice. */
 static void check_state_rules(int n) {
@@ -276,6 +305,7 @@ static void mode_c(int lazy) {
   int n = patch();
   CHECK(n > 0, "patched %d slots", n);
   print_slots();
+  check_gate();
   CHECK(ia_malloc_addr() == llgi_interpose_wrapper((unsigned)sym_id("malloc")), "&malloc in the module is the wrapper");
   CHECK(ia_free_addr() == llgi_interpose_wrapper((unsigned)sym_id("free")), "&free in the module is the wrapper");
   EXPECT_NONE("patching");
@@ -364,6 +394,7 @@ static void mode_cxx(void) {
   int n = patch();
   CHECK(n >= 20, "patched %d slots (20 operator forms)", n);
   print_slots();
+  check_gate();
   reset();
   g_nlive = 0;
   CHECK(ix_expressions() == 1, "new/delete expressions work");
@@ -406,6 +437,7 @@ static void mode_gc(void) {
   int n = patch();
   CHECK(n >= 8, "patched %d slots", n);
   print_slots();
+  check_gate();
   reset();
   g_nlive = 0;
   CHECK(ig_roundtrip() == 0, "the module's own checks pass while patched");
