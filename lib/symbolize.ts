@@ -52,6 +52,8 @@ export type SymbolizerSource = 'built' | 'cache' | 'table';
 
 const NONE = 0xffffffff;
 const FRAME_WORDS = 6;
+const NAME_CACHE_BITS = 12;
+const NAME_CACHE = 1 << NAME_CACHE_BITS;
 
 /** What every frame of one physical function shares, read from its record once. */
 interface FuncRecord {
@@ -92,6 +94,9 @@ export class Symbolizer {
   private readonly refusedWord: Uint32Array | null;
   /** Strings by table offset, and records by function index: made once, at most one per string and function. */
   private readonly names = new Map<number, string>();
+  /** A direct-mapped cache in front of `names`: a Map lookup cost as much as the rest of a frame (bench:live). */
+  private readonly nameKeys = new Uint32Array(NAME_CACHE).fill(NONE);
+  private readonly nameVals: string[] = new Array<string>(NAME_CACHE).fill('');
   private readonly funcs: (FuncRecord | undefined)[];
   /** Reused for every lookup (bound to the native table), so a lookup allocates only its Frame objects. */
   private scratchIn = new BigUint64Array(16);
@@ -175,12 +180,16 @@ export class Symbolizer {
   }
 
   private str(off: number): string {
+    const h = Math.imul(off, 0x9e3779b1) >>> (32 - NAME_CACHE_BITS);
+    if (this.nameKeys[h] === off) return this.nameVals[h];
     let s = this.names.get(off);
     if (s === undefined) {
       const at = this.stringsOffset + off;
       s = this.table.toString('utf8', at, this.table.indexOf(0, at));
       this.names.set(off, s);
     }
+    this.nameKeys[h] = off;
+    this.nameVals[h] = s;
     return s;
   }
 
