@@ -87,8 +87,8 @@
  * set of live samples starts or ends. (A restore after dlclose skips pages
  * that are no longer mapped, and a patch of a module closed without a
  * restore and loaded again patches the new image; but between the dlclose
- * and that restore, a gate change would write into the old image's
- * addresses.)
+ * and that restore, a gate change would write to the old image's addresses,
+ * and fault where nothing is mapped there any more.)
  */
 #ifndef LLGI_INTERPOSE_H
 #define LLGI_INTERPOSE_H
@@ -169,9 +169,10 @@ int llgi_interpose_restore(llgi_interpose_state *st);
  * llgi_interpose_slot.gated) holds its original value, so a free that could
  * report nothing skips the wrapper; while on, it holds the wrapper. The
  * initial state is off. Thread-safe (one leaf mutex: callers may hold their
- * own lock), not async-signal-safe, no allocation. A gated slot whose page
- * is gone or whose word holds something else (a module closed without a
- * restore) is left alone. docs/interposition.md, "The free gate".
+ * own lock), not async-signal-safe, no allocation. Each gated slot is
+ * swapped by compare-and-swap (a word holding anything else is left alone),
+ * so its page must still be mapped: restore a module before dlclose.
+ * docs/interposition.md, "The free gate".
  */
 void llgi_interpose_watch_frees(int on);
 
