@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { compile } from '../compiler/toolchain/cc';
 import { gc, load, memProfile, memProfileRate, resetMemProfile, setMemProfileRate, type MemProfileRecord } from '../lib/index';
+import { native } from '../lib/native';
 import { FIXTURES } from './helpers/fixtures';
 import { INCLUDE } from './helpers/live';
 import { line, serialWith } from './helpers/mprof';
@@ -74,6 +75,36 @@ for (const [cc, cxx] of [['gcc', 'gxx'], ['clang', 'clangxx']] as const) {
       const inUse = new Set(bySite(memProfile()).keys());
       t.false(inUse.has(`${at('@ip:new')} 48`));
       t.true(inUse.has(`${at('@ip:calloc')} 72`));
+    } finally {
+      setMemProfileRate(rate0);
+      m.close();
+    }
+  });
+}
+
+// The free gate (docs/interposition.md): free's PLT slot holds libc's free
+// while no sampled pointer is live and the wrapper from the first sample on.
+// At a sparse rate each sampled 40-byte block is freed right away, so the
+// gate opens and closes hundreds of times while eight threads allocate: a
+// sampled block freed past the wrapper would leave its record in use.
+for (const [cc, cxx] of [['gcc', 'gxx'], ['clang', 'clangxx']] as const) {
+  serialWith([cxx], `${cc}: the free gate under 8 pthreads x 20,000 malloc+free at rate 4096: every sampled block's free is counted`, (t) => {
+    const so = compile({ compiler: tools[cxx]!, sources: [SRC], flags: [`-I${INCLUDE}`, '-pthread'], kind: 'shared', name: `mprof-interposed-${cc}` });
+    const rate0 = memProfileRate();
+    const m = load(so);
+    try {
+      setMemProfileRate(4096);
+      resetMemProfile();
+      const handle = (m as unknown as { handle: bigint }).handle;
+      const gated = native().interpose(handle).slots.filter((s) => s.gated).map((s) => s.symbol);
+      t.true(gated.includes('free'), `free's PLT slot is gated (gated: ${gated.join(' ')})`);
+      t.is((m.func('ip_threads', 'int (int, int)') as (a: number, b: number) => number)(8, 20000), 8);
+      gc();
+      const site = bySite(memProfile({ inuseZero: true })).get(`${at('@ip:malloc')} 40`);
+      // 160,000 blocks of 40 bytes at one sample per 4,096 bytes on average: about 1,560 samples.
+      t.true(site !== undefined && site.allocs > 1200 && site.allocs < 2000, `samples: ${site?.allocs}`);
+      t.is(site?.frees, site?.allocs, 'every sampled block was freed, and every free was counted');
+      t.is(site?.freed, site?.bytes);
     } finally {
       setMemProfileRate(rate0);
       m.close();
