@@ -19,7 +19,7 @@ import { callersFrames, funcForPC, load } from '../lib/live';
 import { Symbolizer } from '../lib/symbolize';
 import { allRuntimeSources, RUNTIME_INCLUDES } from '../test/helpers/runtime';
 import { randomPcs, sqlite5MB } from './subjects';
-import { bestOf, processMs } from './measure';
+import { bestOfCollected, processMs } from './measure';
 
 const ROOT = path.join(__dirname, '..');
 const RT = path.join(ROOT, 'runtime');
@@ -190,10 +190,10 @@ function main() {
     `${vsLlvm.every((r) => r >= LLVM_GOAL) ? 'met' : 'not met'} (${vsLlvm.map((r, i) => `${r.toFixed(0)}x ${SETS[i]}`).join(', ')})`);
 }
 
-/** ns per pc of a JS measurement over N pcs: one warm-up round, then the best of JS_ROUNDS. */
+/** ns per pc of a JS measurement over N pcs: one warm-up round, then the best of JS_ROUNDS, each after a full collection. */
 function jsNsPerPc(f: () => void): number {
   f();
-  return (bestOf(JS_ROUNDS, f) * 1e6) / N;
+  return (bestOfCollected(JS_ROUNDS, f) * 1e6) / N;
 }
 
 /** funcForPC and callersFrames on runtime pcs of the subject loaded into this process (bigints, as walks give them). */

@@ -17,7 +17,7 @@ import { which } from '../compiler/toolchain/cc';
 import { Symbolizer } from '../lib/symbolize';
 import { runPeer, symbolizerPeers, type Peer } from './peers';
 import { randomPcs, sqlite50MB, sqlite5MB } from './subjects';
-import { bestOf, fmt, timedRun } from './measure';
+import { bestOf, bestOfCollected, fmt, timedRun } from './measure';
 
 const N = 20000;
 const ROUNDS = 3;
@@ -73,7 +73,7 @@ function subject(so: string, label: string): void {
   rows.push({ what: 'API: Symbolizer.open, table built (no cache)', ms: bestOf(1, () => (sym = Symbolizer.open(so, { cacheDir: false }))) });
   rows.push({ what: 'API: Symbolizer.open, table cache hit', ms: bestOf(3, () => Symbolizer.open(so, { cacheDir: cache })) });
   sym.symbolize(pcs);
-  const warm = bestOf(5, () => sym.symbolize(pcs));
+  const warm = bestOfCollected(5, () => sym.symbolize(pcs));
   rows.push({ what: `API: symbolize ${N.toLocaleString('en')} pcs, table adopted (frame objects included)`, ms: warm });
 
   // Agreement with llvm-symbolizer-19 on exactly these pcs, every frame.
