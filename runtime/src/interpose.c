@@ -28,7 +28,6 @@
 #include "llgi_mprof.h"
 #include "mprof_fast.h"
 #include "procmaps.h"
-#include "saferead.h"
 #include "wrapsection.h"
 
 /* The sampler's "is p a remembered sample" (needed only for the Boehm GC
@@ -542,20 +541,14 @@ static void gate_add(llgi_interpose_state *st, const llgi_image *m) {
   pthread_mutex_unlock(&g_gate_mu);
 }
 
-/* Takes st's slots off the gate. `held[i]` is set for a gated slot that now
- * holds the real function (what a restore would write). Called under g_mu. */
-static void gate_remove(llgi_interpose_state *st, uint8_t *held) {
+/* Takes st's slots off the gate: from now on only patch and restore write
+ * them. Called under g_mu. */
+static void gate_remove(const llgi_interpose_state *st) {
   pthread_mutex_lock(&g_gate_mu);
   uint32_t k = 0;
   for (uint32_t i = 0; i < g_ngate; i++)
     if (g_gate[i].owner != st) g_gate[k++] = g_gate[i];
   g_ngate = k;
-  for (uint32_t i = 0; i < st->nslots; i++) {
-    llgi_interpose_slot *s = &st->slots[i];
-    uintptr_t v;
-    if (held && s->gated && llgi_safe_read(s->addr, &v, sizeof v) && v == s->orig) held[i] = 1;
-    s->gated = 0;
-  }
   pthread_mutex_unlock(&g_gate_mu);
 }
 
@@ -593,7 +586,8 @@ static int maps_prot(const uintptr_t *page, int *prot, int n) {
 /*
  * Swaps every listed slot from `from(slot)` to `to(slot)` by compare-and-swap,
  * page by page, making read-only pages writable only for their stores.
- * `done[i]` is set for the slots that were swapped. Returns 0, or
+ * `done[i]` is set for the slots that were swapped (restoring: also for a
+ * gated slot that already holds its original). Returns 0, or
  * LLGI_INTERPOSE_EPROT when a page could not be made writable (its slots are
  * left unswapped; later pages are still processed).
  */
@@ -636,6 +630,8 @@ static int swap_slots(llgi_interpose_slot *slots, uint32_t n, int restoring, con
       uintptr_t want = restoring ? slots[i].orig : g_wrappers[slots[i].sym];
       if (__atomic_compare_exchange_n((uintptr_t *)slots[i].addr, &expect, want, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         done[i] = 1;
+      else if (restoring && slots[i].gated && expect == slots[i].orig)
+        done[i] = 1; /* a closed free gate already put the original back */
       if (!restoring) slots[i].relro = (uint8_t)ro;
     }
     if (ro) llgi_protect(pages[k], (size_t)~pmask + 1, prot);
@@ -695,7 +691,7 @@ int llgi_interpose_patch(uintptr_t base, const void *dynamic, llgi_interpose_sta
       rc = (int)st->nslots;
       goto out;
     }
-    gate_remove(st, NULL);
+    gate_remove(st);
     st->active = 0;
   }
 
@@ -740,9 +736,10 @@ int llgi_interpose_restore(llgi_interpose_state *st) {
   if (st->active) {
     uint8_t done[LLGI_INTERPOSE_MAX_SLOTS];
     memset(done, 0, sizeof done);
-    gate_remove(st, done); /* a closed gate already holds the original */
+    gate_remove(st);
     /* No image: the module may be gone; the mappings decide. */
     int r = swap_slots(st->slots, st->nslots, 1, NULL, done);
+    for (uint32_t i = 0; i < st->nslots; i++) st->slots[i].gated = 0;
     for (uint32_t i = 0; i < st->nslots; i++) rc += done[i];
     if (r != 0) rc = r; /* stays active: a later restore retries */
     else st->active = 0;

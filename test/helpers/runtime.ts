@@ -42,4 +42,4 @@ export function runtimeSources(...stems: string[]): string[] {
 /** What a frame-pointer walk (llgi_walk.h) links (CMakeLists.txt: LLGI_WALK_SOURCES). */
 export const WALK_SOURCES = ['walk', 'registry', 'stackmap', 'procmaps', 'threadstack', 'table'];
 /** What the interposer (llgi_interpose.h) links without the sampler (CMakeLists.txt: LLGI_INTERPOSE_FILES). */
-export const INTERPOSE_SOURCES = ['interpose', 'image', 'gotslots', 'dynamic', 'procmaps', 'saferead'];
+export const INTERPOSE_SOURCES = ['interpose', 'image', 'gotslots', 'dynamic', 'procmaps'];
