@@ -7,9 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export function bestOf(runs: number, f: () => void): number {
+/** Best wall time (ms) of `runs` calls of f, each after `before` (untimed). */
+export function bestOf(runs: number, f: () => void, before?: () => void): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
+    before?.();
     const t0 = process.hrtime.bigint();
     f();
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
@@ -25,15 +27,7 @@ export function bestOf(runs: number, f: () => void): number {
  * collections they cause, are still timed.
  */
 export function bestOfCollected(runs: number, f: () => void): number {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    collect?.();
-    const t0 = process.hrtime.bigint();
-    f();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
+  return bestOf(runs, f, (globalThis as { gc?: () => void }).gc);
 }
 
 /** Best wall time (ms) of a command fed `input` on stdin; throws if it fails. */
